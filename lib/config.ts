@@ -1,0 +1,29 @@
+/**
+ * Runtime configuration, read once per container from the environment that `serverless.yml` sets.
+ * Local defaults just work: a broker on 127.0.0.1:9092 and Redis on 127.0.0.1:6379.
+ */
+import { z } from 'zod';
+
+const environment = z.object({
+  /** Comma-separated bootstrap servers; wins over MSK_CLUSTER_ARN when set. */
+  KAFKA_BROKERS: z.string().optional(),
+  /** On AWS: the MSK cluster whose IAM bootstrap brokers are looked up. */
+  MSK_CLUSTER_ARN: z.string().optional(),
+  /** `iam` (MSK IAM over TLS) or `none` (plaintext, local). Defaults to iam when an MSK ARN is used. */
+  KAFKA_AUTH: z.enum(['iam', 'none']).optional(),
+  KAFKA_CLIENT_ID: z.string().default('kafka-lambda-system'),
+  AWS_REGION: z.string().default('us-east-1'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key, so several stages or test runs can share one Redis. */
+  REDIS_PREFIX: z.string().default('kls:'),
+  /** CloudEvents `source` of records this function publishes. */
+  EVENT_SOURCE: z.string().optional(),
+  AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
+});
+
+export type Config = z.infer<typeof environment>;
+
+/** Parses the environment; call it where needed, it is cheap. */
+export function config(env: NodeJS.ProcessEnv = process.env): Config {
+  return environment.parse(env);
+}

@@ -1,0 +1,176 @@
+/**
+ * Publishing events: validated against the catalog, keyed, with CloudEvents headers, and
+ * acknowledged by all in-sync replicas before the promise resolves.
+ *
+ * One idempotent producer per container, connected on first use. A socket that died while the
+ * container was frozen shows up as a connection error: the producer is rebuilt and the send
+ * retried once, within a bounded time, so a caller never waits past the function timeout.
+ *
+ * @example
+ * const { eventId } = await publish(orderPlaced, order, { source: 'checkout' });
+ */
+import { randomUUID } from 'node:crypto';
+import { type Message, Partitioners, type Producer, type RecordMetadata } from 'kafkajs';
+import type { EventOf, TopicDefinition } from '../../events/catalog';
+import { config } from '../config';
+import { kafka } from './client';
+import { eventHeaders } from './headers';
+
+/** Kafka did not acknowledge the write: nothing can be promised to the caller (HTTP 503). */
+export class KafkaUnavailableError extends Error {
+  override name = 'KafkaUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export interface PublishOptions {
+  /** Event id; defaults to a new UUID. Derive it from the input event's id to make re-publishing idempotent. */
+  eventId?: string;
+  /** CloudEvents source; defaults to EVENT_SOURCE or the function name. */
+  source?: string;
+  /** Event time; defaults to now. */
+  time?: string;
+  /** Extra headers. */
+  headers?: Record<string, string>;
+}
+
+export interface Published {
+  eventId: string;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** Total time a send may take, retries included; below the shortest function timeout. */
+const SEND_BUDGET_MS = 6000;
+
+let producerReady: Promise<Producer> | undefined;
+
+function producer(): Promise<Producer> {
+  producerReady ??= (async () => {
+    const p = kafka().producer({
+      idempotent: true,
+      // Idempotence needs one request in flight to keep order across retries.
+      maxInFlightRequests: 1,
+      // murmur2, the Java client's partitioner: the same key lands in the same partition whoever writes it.
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    await p.connect();
+    return p;
+  })().catch((error) => {
+    producerReady = undefined;
+    throw error;
+  });
+  return producerReady;
+}
+
+/** Disconnects the container's producer (tests and graceful shutdown). */
+export async function disconnectProducer(): Promise<void> {
+  const current = producerReady;
+  producerReady = undefined;
+  if (current) await (await current.catch(() => undefined))?.disconnect();
+}
+
+/**
+ * Sends raw messages to a topic with acks=all. Rebuilds the producer and retries once on a
+ * connection failure; throws {@link KafkaUnavailableError} when Kafka did not acknowledge.
+ */
+export async function sendMessages(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const p = await withTimeout(producer(), SEND_BUDGET_MS - (Date.now() - started));
+      return await withTimeout(p.send({ topic, messages, acks: -1, timeout: 5000 }), SEND_BUDGET_MS - (Date.now() - started));
+    } catch (error) {
+      const elapsed = Date.now() - started;
+      if (attempt >= 2 || elapsed > SEND_BUDGET_MS / 2 || !isConnectionFailure(error)) {
+        throw new KafkaUnavailableError(`Kafka did not acknowledge the write to ${topic}: ${(error as Error).message}`, { cause: error });
+      }
+      // Probably a socket that died while the container was frozen: start over with a fresh producer.
+      await disconnectProducer().catch(() => {});
+    }
+  }
+}
+
+/** Validates, keys and publishes one event; resolves once every in-sync replica has it. */
+export async function publish<T extends TopicDefinition>(topic: T, value: EventOf<T>, options: PublishOptions = {}): Promise<Published> {
+  const [published] = await publishAll(topic, [value], options.eventId ? [options.eventId] : undefined, options);
+  return published as Published;
+}
+
+/**
+ * Publishes several events of one topic in a single send (one produce request per partition).
+ * `eventIds[i]`, when given, is the id of `values[i]`.
+ */
+export async function publishAll<T extends TopicDefinition>(
+  topic: T,
+  values: EventOf<T>[],
+  eventIds?: string[],
+  options: Omit<PublishOptions, 'eventId'> = {},
+): Promise<Published[]> {
+  const settings = config();
+  const source = options.source ?? settings.EVENT_SOURCE ?? settings.AWS_LAMBDA_FUNCTION_NAME ?? 'local';
+  const time = options.time ?? new Date().toISOString();
+  const ids = values.map((_, i) => eventIds?.[i] ?? randomUUID());
+  const messages = values.map((raw, i) => {
+    // A producer bug must not put a record on the topic that every consumer would dead-letter.
+    const value = topic.schema.parse(raw) as EventOf<T>;
+    return {
+      key: topic.keyOf(value),
+      value: JSON.stringify(value),
+      headers: eventHeaders({ id: ids[i] as string, type: topic.eventType, source, time }, options.headers),
+    };
+  });
+  const metadata = await sendMessages(topic.name, messages);
+  // One entry per partition, with the base offset of that partition's messages in send order.
+  const next = new Map(metadata.map((m) => [m.partition, BigInt(m.baseOffset ?? m.offset ?? '0')]));
+  const partitionOf = partitionerFor(topic.partitions);
+  return messages.map((message, i) => {
+    const partition = partitionOf(message.key);
+    const offset = next.get(partition) ?? -1n;
+    next.set(partition, offset + 1n);
+    return { eventId: ids[i] as string, topic: topic.name, partition, offset: offset.toString() };
+  });
+}
+
+function partitionerFor(partitions: number): (key: string) => number {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    partitionErrorCode: 0,
+  }));
+  return (key) => partitioner({ topic: '', partitionMetadata, message: { key, value: null } });
+}
+
+function isConnectionFailure(error: unknown): boolean {
+  const name = (error as Error)?.name ?? '';
+  const message = (error as Error)?.message ?? '';
+  return (
+    name === 'KafkaJSConnectionError' ||
+    name === 'KafkaJSConnectionClosedError' ||
+    name === 'KafkaJSRequestTimeoutError' ||
+    name === 'KafkaJSNumberOfRetriesExceeded' ||
+    name === 'TimeoutError' ||
+    /Connection|socket|ECONNREFUSED|ECONNRESET|EPIPE/i.test(message)
+  );
+}
+
+class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  if (ms <= 0) return Promise.reject(new TimeoutError('send budget exhausted'));
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError(`no acknowledgement within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,317 @@
+/**
+ * A real Apache Kafka broker for local development and tests, run from the jars on Maven Central.
+ *
+ * The first use fetches the pinned Kafka version with Maven into a cache folder outside git,
+ * then every start formats KRaft storage (if new) and runs a single broker+controller on loopback.
+ * The JVM is tied to this Node process: if Node dies, even by SIGKILL, the JVM is stopped too.
+ *
+ * @example
+ * const broker = await startBroker();          // free ports, temp data dir
+ * process.env.KAFKA_BROKERS = broker.brokers;  // "127.0.0.1:40123"
+ * await broker.stop();
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+
+/** The Kafka version every local broker, test and `localstack-compose.yml` uses (chosen by `scripts/kafka-smoke.ts`). */
+export const KAFKA_VERSION = '4.4.0';
+const LOG4J_VERSION = '2.24.3';
+
+export interface BrokerOptions {
+  /** Kafka version to run; defaults to {@link KAFKA_VERSION}. */
+  version?: string;
+  /** Client port; 0 (default) picks a free one. */
+  port?: number;
+  /** Controller port; 0 (default) picks a free one. */
+  controllerPort?: number;
+  /** Storage folder; kept if given, a temp folder removed on stop otherwise. */
+  dataDir?: string;
+  /** Default partition count for auto-created topics. */
+  heap?: string;
+  /** Called with each line the broker logs (for debugging). */
+  onLog?: (line: string) => void;
+}
+
+export interface RunningBroker {
+  /** Bootstrap string for clients, e.g. `127.0.0.1:9092`. */
+  brokers: string;
+  port: number;
+  controllerPort: number;
+  dataDir: string;
+  /** Stops the JVM (SIGTERM, then SIGKILL after a grace period) and removes a temp data dir. */
+  stop(): Promise<void>;
+  /** Kills the JVM at once, keeping its data: for fault tests that restart on the same ports. */
+  kill(): Promise<void>;
+}
+
+/** Thrown when the machine cannot run the broker (no Java 17+, Maven fetch failed, broker did not start). */
+export class BrokerSetupError extends Error {
+  override name = 'BrokerSetupError';
+}
+
+export function kafkaCacheDir(version = KAFKA_VERSION): string {
+  const base = process.env.KAFKA_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kafka-lambda-system');
+  return join(base, `kafka-${version}`);
+}
+
+/** Fails with a clear message unless `java` is Java 17 or newer. */
+export function assertJava17(): void {
+  // `java -version` writes to stderr.
+  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (result.error) {
+    throw new BrokerSetupError(
+      'Java 17 or newer is required to run the local Kafka broker, and `java` is not on the PATH. Install a JDK 17+ (e.g. `apt-get install openjdk-17-jre-headless`) or set KAFKA_BROKERS to an existing broker.',
+    );
+  }
+  const out = `${result.stderr}${result.stdout}`;
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(out);
+  const major = match ? Number(match[1] === '1' ? match[2] : match[1]) : 0;
+  if (major < 17) {
+    throw new BrokerSetupError(
+      `Java 17 or newer is required to run the local Kafka broker; found ${match ? match[0] : 'an unknown version'}. Install a JDK 17+ or set KAFKA_BROKERS to an existing broker.`,
+    );
+  }
+}
+
+/** Downloads Kafka and its dependencies from Maven Central into the cache, once. Returns the jar folder. */
+export function ensureKafkaJars(version = KAFKA_VERSION): string {
+  const dir = kafkaCacheDir(version);
+  const libs = join(dir, 'libs');
+  if (existsSync(join(dir, '.complete'))) return libs;
+  mkdirSync(dir, { recursive: true });
+  const pom = `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local</groupId><artifactId>kafka-local-broker</artifactId><version>1</version><packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${version}</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>${version}</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>${LOG4J_VERSION}</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>${LOG4J_VERSION}</version></dependency>
+  </dependencies>
+</project>
+`;
+  writeFileSync(join(dir, 'pom.xml'), pom);
+  process.stderr.write(`Fetching Apache Kafka ${version} from Maven Central into ${dir} (first use only)...\n`);
+  try {
+    execFileSync('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch (error) {
+    throw new BrokerSetupError(
+      `Could not fetch Apache Kafka ${version} with Maven (is \`mvn\` installed and Maven Central reachable?): ${(error as Error).message}`,
+    );
+  }
+  writeFileSync(join(dir, '.complete'), new Date().toISOString());
+  return libs;
+}
+
+/** A TCP port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function serverProperties(port: number, controllerPort: number, dataDir: string): string {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${join(dataDir, 'logs')}`,
+    'num.partitions=3',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=10',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    // Topics come from the event catalog; a typo in a topic name must not create a topic.
+    'auto.create.topics.enable=false',
+    'log.retention.hours=168',
+    'message.max.bytes=6291456',
+    '',
+  ].join('\n');
+}
+
+const LOG4J2 = `status = error
+appender.console.type = Console
+appender.console.name = STDOUT
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = WARN
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.kafka.name = kafka.server.KafkaRaftServer
+logger.kafka.level = INFO
+`;
+
+/** Starts a broker and resolves once it answers an admin `describeCluster`. */
+export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  assertJava17();
+  const version = options.version ?? KAFKA_VERSION;
+  const libs = ensureKafkaJars(version);
+  const port = options.port || (await freePort());
+  const controllerPort = options.controllerPort || (await freePort());
+  const ownsDataDir = !options.dataDir;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'kafka-local-'));
+  mkdirSync(dataDir, { recursive: true });
+
+  const propsFile = join(dataDir, 'server.properties');
+  writeFileSync(propsFile, serverProperties(port, controllerPort, dataDir));
+  const log4jFile = join(dataDir, 'log4j2.properties');
+  writeFileSync(log4jFile, LOG4J2);
+  const classpath = `${libs}/*`;
+  const jvm = [
+    `-Xms${options.heap ?? '256m'}`,
+    `-Xmx${options.heap ?? '512m'}`,
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    `-Dlog4j2.configurationFile=${log4jFile}`,
+    '-cp',
+    classpath,
+  ];
+
+  if (!existsSync(join(dataDir, 'logs', 'meta.properties'))) {
+    const clusterId = execFileSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).trim();
+    execFileSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+
+  // The JVM runs under a tiny shell guard that reads our stdin: when this Node process dies for any
+  // reason (even SIGKILL) the pipe closes and the guard stops the JVM, so no broker is ever orphaned.
+  const guard =
+    'exec 3<&0; java "$@" </dev/null & pid=$!; trap "kill $pid 2>/dev/null" TERM INT; (cat <&3 >/dev/null; kill $pid 2>/dev/null) & wait $pid; code=$?; wait $pid 2>/dev/null; exit $code';
+  const child = spawn('bash', ['-c', guard, 'kafka-guard', ...jvm, 'kafka.Kafka', propsFile], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const onLine = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line) continue;
+      output.push(line);
+      if (output.length > 200) output.shift();
+      options.onLog?.(line);
+    }
+  };
+  child.stdout?.on('data', onLine);
+  child.stderr?.on('data', onLine);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // Don't keep the event loop alive just because the broker runs.
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
+
+  const brokers = `127.0.0.1:${port}`;
+  try {
+    await Promise.race([
+      waitUntilReady(brokers, 90_000),
+      exited.then((code) => {
+        throw new BrokerSetupError(`Kafka exited with code ${code} before it was ready:\n${output.slice(-30).join('\n')}`);
+      }),
+    ]);
+  } catch (error) {
+    await terminate(child, exited, 'SIGKILL');
+    if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+
+  return {
+    brokers,
+    port,
+    controllerPort,
+    dataDir,
+    async stop() {
+      await terminate(child, exited, 'SIGTERM');
+      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+    async kill() {
+      await terminate(child, exited, 'SIGKILL');
+    },
+  };
+}
+
+async function terminate(child: ChildProcess, exited: Promise<number | null>, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const javaPid = childJavaPid(child.pid);
+  if (signal === 'SIGKILL' && javaPid) {
+    try {
+      process.kill(javaPid, 'SIGKILL');
+    } catch {}
+  }
+  // Closing the guard's stdin ends its watcher, which stops the JVM; the signal covers the guard itself.
+  child.stdin?.end();
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    if (javaPid) {
+      try {
+        process.kill(javaPid, 'SIGKILL');
+      } catch {}
+    }
+    child.kill('SIGKILL');
+  }, 20_000);
+  await exited;
+  clearTimeout(timer);
+  // The guard has exited; make sure its JVM has too.
+  if (javaPid) await waitForExit(javaPid, 20_000);
+}
+
+function childJavaPid(parent: number | undefined): number | undefined {
+  if (!parent) return undefined;
+  try {
+    const children = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    return children.find((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'java';
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {}
+}
+
+/** Polls `describeCluster` until the broker answers. */
+export async function waitUntilReady(brokers: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 0 } }).admin();
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+      return;
+    } catch (error) {
+      lastError = error;
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+  }
+  throw new BrokerSetupError(`Kafka at ${brokers} was not ready after ${timeoutMs} ms: ${(lastError as Error)?.message}`);
+}
