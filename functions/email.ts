@@ -1,0 +1,12 @@
+/**
+ * email-service — sends the order confirmation (recorded in the outbox of sent confirmations).
+ */
+import { orderPlaced } from '../events/catalog';
+import { kafkaConsumer } from '../lib/consumer';
+import { orderStore } from '../lib/stores/orders';
+import { keyPrefix } from '../lib/stores/redis';
+
+export const handler = kafkaConsumer({ group: 'email-service', topic: orderPlaced }, async (order, record) => {
+  const confirmation = JSON.stringify({ to: order.customer_id, order_id: order.order_id, total: order.total, items: order.items.length });
+  await orderStore.completeStep(record.group, order, record.eventId, 'confirmation-sent', [['RPUSH', `${keyPrefix()}email:sent`, confirmation]]);
+});

@@ -1,0 +1,157 @@
+/**
+ * One partition of a batch, strictly in offset order: each record is skipped (redrive for another
+ * group, already applied), run (with in-process retries), or dead-lettered; the partition stops at
+ * its first record that is neither, and that record's offset is what Lambda must redeliver from.
+ *
+ * @example
+ * const outcome = await processPartition(batch, settings);
+ * if (outcome.failedOffset !== undefined) failures.push({ partition: batch.id, offset: outcome.failedOffset });
+ */
+import type { TopicDefinition } from '../../events/catalog';
+import { HEADER } from '../kafka/headers';
+import { log } from '../log';
+import { backoffDelay, sleep } from './backoff';
+import type { TimeBudget } from './budget';
+import { deadLetterMessage, publishDeadLetter } from './dead-letters';
+import { type DecodedRecord, decodeRecord, type PartitionBatch, parseValue } from './decode';
+import { asError, InProgressElsewhereError, isRetryable } from './errors';
+import type { IdempotencySession } from './idempotency';
+import type { ConsumerRecord } from './types';
+
+export interface PartitionSettings {
+  group: string;
+  topic: TopicDefinition;
+  handler: (value: never, record: ConsumerRecord) => Promise<void>;
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  budget: TimeBudget;
+  idempotency: IdempotencySession;
+}
+
+export interface PartitionOutcome {
+  succeeded: number;
+  deadLettered: number;
+  skipped: number;
+  /** Records not processed: the failed one and every one after it. */
+  failed: number;
+  /** First offset Lambda must redeliver, when the partition stopped early. */
+  failedOffset?: number;
+}
+
+type RecordOutcome = 'succeeded' | 'dead-lettered' | 'skipped' | 'failed';
+
+/** Processes `records` (already decoded) of one partition in order; never throws for a record. */
+export async function processPartition(batch: PartitionBatch, records: DecodedRecord[], settings: PartitionSettings): Promise<PartitionOutcome> {
+  const outcome: PartitionOutcome = { succeeded: 0, deadLettered: 0, skipped: 0, failed: 0 };
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i] as DecodedRecord;
+    if (settings.budget.expired()) {
+      log.warn('time budget spent: leaving the rest of the partition for redelivery', {
+        group: settings.group,
+        topicPartition: batch.id,
+        offset: record.offset,
+        unprocessed: records.length - i,
+      });
+      return stop(outcome, record.offset, records.length - i);
+    }
+    const result = await processRecord(record, settings);
+    if (result === 'failed') return stop(outcome, record.offset, records.length - i);
+    if (result === 'succeeded') outcome.succeeded++;
+    else if (result === 'dead-lettered') outcome.deadLettered++;
+    else outcome.skipped++;
+  }
+  return outcome;
+}
+
+function stop(outcome: PartitionOutcome, offset: number, unprocessed: number): PartitionOutcome {
+  outcome.failedOffset = offset;
+  outcome.failed = unprocessed;
+  return outcome;
+}
+
+async function processRecord(record: DecodedRecord, settings: PartitionSettings): Promise<RecordOutcome> {
+  const { group, idempotency } = settings;
+  const redriveGroup = record.headers[HEADER.redriveGroup];
+  // A dead letter redriven for another group: that group alone processes it.
+  if (redriveGroup !== undefined && redriveGroup !== group) return 'skipped';
+  if (record.problem) return deadLetter(record, record.problem, 1, settings);
+
+  let value: unknown;
+  try {
+    value = parseValue(settings.topic, record);
+  } catch (error) {
+    return deadLetter(record, asError(error), 1, settings);
+  }
+  const consumerRecord: ConsumerRecord = {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    timestampType: record.timestampType,
+    key: record.key,
+    headers: record.headers,
+    eventId: record.eventId,
+    group,
+  };
+  const eventType = record.headers[HEADER.type];
+  const source = record.headers[HEADER.source];
+  if (eventType !== undefined) consumerRecord.eventType = eventType;
+  if (source !== undefined) consumerRecord.source = source;
+
+  for (let attempt = 1; ; attempt++) {
+    let claimed = false;
+    try {
+      const state = await idempotency.claim(record.eventId);
+      if (state === 'applied') return 'skipped';
+      if (state === 'held') throw new InProgressElsewhereError(`event ${record.eventId} is being processed by another invocation`);
+      claimed = true;
+      await settings.handler(value as never, consumerRecord);
+      idempotency.completed(record.eventId);
+      return 'succeeded';
+    } catch (thrown) {
+      if (claimed) idempotency.abandoned(record.eventId);
+      const error = asError(thrown);
+      if (!isRetryable(error)) return deadLetter(record, error, attempt, settings);
+      const delay = backoffDelay(attempt, settings);
+      if (attempt >= settings.attempts || !settings.budget.allows(delay)) {
+        log.error('record failed: reported for redelivery', {
+          group,
+          topicPartition: record.partitionId,
+          offset: record.offset,
+          eventId: record.eventId,
+          attempts: attempt,
+          error: { name: error.name, message: error.message },
+        });
+        return 'failed';
+      }
+      log.debug('record failed: retrying', { group, topicPartition: record.partitionId, offset: record.offset, attempt, delayMs: delay });
+      await sleep(delay);
+    }
+  }
+}
+
+/** Dead-letters `record`; when Kafka does not acknowledge, the record fails instead (never dropped). */
+async function deadLetter(record: DecodedRecord, error: Error, attempts: number, settings: PartitionSettings): Promise<RecordOutcome> {
+  const fields = {
+    group: settings.group,
+    topicPartition: record.partitionId,
+    offset: record.offset,
+    eventId: record.eventId,
+    attempts,
+    error: { name: error.name, message: error.message },
+  };
+  try {
+    await publishDeadLetter(settings.group, deadLetterMessage(record, settings.group, error, attempts));
+    log.warn('record dead-lettered', fields);
+    return 'dead-lettered';
+  } catch (publishError) {
+    log.error('record could not be dead-lettered: reported for redelivery', { ...fields, deadLetterError: (publishError as Error).message });
+    return 'failed';
+  }
+}
+
+/** Decodes a partition's records (cheap; done before any record runs so ids can be claimed in bulk). */
+export function decodePartition(batch: PartitionBatch): DecodedRecord[] {
+  return batch.records.map((raw) => decodeRecord(batch, raw));
+}
