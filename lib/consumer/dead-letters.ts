@@ -285,7 +285,8 @@ async function readRange(
   options: { keepOpen: boolean },
 ): Promise<Read | { messages: Read; consumer: Consumer }> {
   const pending = new Set([...to].filter(([p, high]) => high > (from.get(p) ?? 0)).map(([p]) => p));
-  const consumer = kafka().consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, retry: { retries: 3 } });
+  // Short fetch waits: disconnect waits for the fetch in flight.
+  const consumer = kafka().consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 200, retry: { retries: 3 } });
   const messages: Read = [];
   if (pending.size === 0 && !options.keepOpen) return messages;
   await consumer.connect();

@@ -1,0 +1,251 @@
+/**
+ * Reads every `msk` and self-managed `kafka` event of the resolved Serverless service into one
+ * mapping description, with the settings the `msk` event has no option for taken from
+ * `resources.extensions.<LogicalId>.Properties` (the same values CloudFormation deploys).
+ */
+
+/** The subset of the Serverless service object this plugin reads (variables already resolved). */
+export interface ServiceLike {
+  service: string;
+  provider: { stage?: string; region?: string; timeout?: number; environment?: Record<string, unknown> };
+  custom?: Record<string, unknown>;
+  resources?: { Parameters?: Record<string, { Default?: unknown }>; extensions?: Record<string, { Properties?: Record<string, unknown> }> };
+  getAllFunctions(): string[];
+  getFunction(key: string): FunctionLike;
+}
+
+export interface FunctionLike {
+  name?: string;
+  handler?: string;
+  timeout?: number;
+  environment?: Record<string, unknown>;
+  events?: Record<string, unknown>[];
+}
+
+/** The AWS naming helpers osls uses for logical ids (`serverless.getProvider('aws').naming`). */
+export interface NamingLike {
+  getMSKEventLogicalId(functionName: string, clusterName: string, topicName: string): string;
+  getKafkaEventLogicalId(functionName: string, topicName: string): string;
+}
+
+export type StartingPosition = 'LATEST' | 'TRIM_HORIZON' | 'AT_TIMESTAMP';
+
+export interface MappingConfig {
+  /** Function key in serverless.yml (`inventory`). */
+  functionKey: string;
+  /** Deployed name (`<service>-<stage>-<fn>`), used on serverless-offline's invoke path. */
+  functionName: string;
+  /** Logical id of the generated AWS::Lambda::EventSourceMapping. */
+  logicalId: string;
+  kind: 'msk' | 'kafka';
+  /** MSK: the cluster ARN (a Ref to a template Parameter resolves to its Default). */
+  eventSourceArn?: string;
+  /** Brokers the poller connects to and that the event reports in `bootstrapServers`. */
+  brokers: string[];
+  topic: string;
+  groupId: string;
+  batchSize: number;
+  batchingWindowMs: number;
+  startingPosition: StartingPosition;
+  startingPositionTimestamp?: number;
+  enabled: boolean;
+  reportBatchItemFailures: boolean;
+  /** -1: infinite. */
+  maximumRetryAttempts: number;
+  /** -1: infinite. */
+  maximumRecordAgeSeconds: number;
+  bisectOnError: boolean;
+  /** Kafka topic of a `kafka://<topic>` on-failure destination. */
+  onFailureTopic?: string;
+  /** Any other destination (SQS/SNS/S3): cannot be emulated, records are logged and skipped. */
+  onFailureOther?: string;
+  /** The function's timeout. */
+  timeoutMs: number;
+}
+
+export interface PluginSettings {
+  /** `custom.offlineKafka.enabled`; false turns every local trigger off. */
+  enabled: boolean;
+  /** Only these function keys (default: all). */
+  functions?: string[];
+  /** Seconds between lag reports in the log (0: off). */
+  lagIntervalSeconds: number;
+  /** Port of the local lag endpoint `GET /lag` (0 or absent: no endpoint). */
+  lagPort?: number;
+  /** Upper bound for in-flight invocations to finish on shutdown. */
+  shutdownTimeoutSeconds: number;
+  /** Partitions of a mapping topic that is missing and not in the event catalog. */
+  defaultPartitions: number;
+}
+
+const DEFAULT_BATCH_SIZE = 100;
+/** Lambda's default batching window for Kafka sources. */
+const DEFAULT_BATCHING_WINDOW_MS = 500;
+const DEFAULT_TIMEOUT_SECONDS = 6;
+
+export function pluginSettings(service: ServiceLike): PluginSettings {
+  const raw = (service.custom?.offlineKafka ?? {}) as Record<string, unknown>;
+  return {
+    enabled: raw.enabled === undefined ? true : toBoolean(raw.enabled),
+    functions: Array.isArray(raw.functions) ? raw.functions.map(String) : undefined,
+    lagIntervalSeconds: toNumber(raw.lagIntervalSeconds, 10),
+    lagPort: raw.lagPort === undefined ? undefined : toNumber(raw.lagPort, 0),
+    shutdownTimeoutSeconds: toNumber(raw.shutdownTimeoutSeconds, 10),
+    defaultPartitions: toNumber(raw.defaultPartitions, 3),
+  };
+}
+
+/** Every Kafka mapping of the service, in function order. */
+export function readMappings(service: ServiceLike, naming: NamingLike, env: NodeJS.ProcessEnv = process.env): MappingConfig[] {
+  const mappings: MappingConfig[] = [];
+  const stage = service.provider.stage ?? 'dev';
+  for (const functionKey of service.getAllFunctions()) {
+    const fn = service.getFunction(functionKey);
+    const functionName = fn.name ?? `${service.service}-${stage}-${functionKey}`;
+    const timeoutMs = toNumber(fn.timeout ?? service.provider.timeout, DEFAULT_TIMEOUT_SECONDS) * 1000;
+    const environment = { ...(service.provider.environment ?? {}), ...(fn.environment ?? {}) };
+    for (const event of fn.events ?? []) {
+      if (event.msk) {
+        const msk = event.msk as Record<string, unknown>;
+        const topic = String(msk.topic);
+        const logicalId = naming.getMSKEventLogicalId(functionKey, clusterNameToken(msk.arn), topic);
+        mappings.push(
+          build({
+            functionKey,
+            functionName,
+            logicalId,
+            kind: 'msk',
+            eventSourceArn: resolveArn(msk.arn, service),
+            brokers: brokersFor(environment, env, undefined),
+            timeoutMs,
+            event: msk,
+            extension: extensionProperties(service, logicalId),
+          }),
+        );
+      } else if (event.kafka) {
+        const kafka = event.kafka as Record<string, unknown>;
+        const topic = String(kafka.topic);
+        const logicalId = naming.getKafkaEventLogicalId(functionKey, topic);
+        const extension = extensionProperties(service, logicalId);
+        // The kafka event has its own option for the destination; an extension wins like in CloudFormation.
+        if (kafka.onFailureDestination && !extension.DestinationConfig) {
+          extension.DestinationConfig = { OnFailure: { Destination: kafka.onFailureDestination } };
+        }
+        mappings.push(
+          build({
+            functionKey,
+            functionName,
+            logicalId,
+            kind: 'kafka',
+            brokers: brokersFor(environment, env, Array.isArray(kafka.bootstrapServers) ? kafka.bootstrapServers.map(String) : undefined),
+            timeoutMs,
+            event: kafka,
+            extension,
+          }),
+        );
+      }
+    }
+  }
+  return mappings;
+}
+
+function build(input: {
+  functionKey: string;
+  functionName: string;
+  logicalId: string;
+  kind: 'msk' | 'kafka';
+  eventSourceArn?: string;
+  brokers: string[];
+  timeoutMs: number;
+  event: Record<string, unknown>;
+  extension: Record<string, unknown>;
+}): MappingConfig {
+  const { event, extension } = input;
+  const destination = (extension.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination;
+  const destinationString = destination === undefined || destination === null ? undefined : String(destination);
+  const kafkaDestination = destinationString?.startsWith('kafka://') ? destinationString.slice('kafka://'.length) : undefined;
+  const responseTypes = Array.isArray(extension.FunctionResponseTypes) ? extension.FunctionResponseTypes.map(String) : [];
+  const topic = String(event.topic);
+  const startingPosition = String(extension.StartingPosition ?? event.startingPosition ?? 'TRIM_HORIZON') as StartingPosition;
+  const window = extension.MaximumBatchingWindowInSeconds ?? event.maximumBatchingWindow;
+  const groupFromExtension =
+    (extension.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId?: unknown } | undefined)?.ConsumerGroupId ??
+    (extension.SelfManagedKafkaEventSourceConfig as { ConsumerGroupId?: unknown } | undefined)?.ConsumerGroupId;
+  return {
+    functionKey: input.functionKey,
+    functionName: input.functionName,
+    logicalId: input.logicalId,
+    kind: input.kind,
+    eventSourceArn: input.eventSourceArn,
+    brokers: input.brokers,
+    topic,
+    // Lambda names an unnamed group after the mapping's UUID; locally the logical id is as stable.
+    groupId: String(groupFromExtension ?? event.consumerGroupId ?? input.logicalId),
+    batchSize: toNumber(extension.BatchSize ?? event.batchSize, DEFAULT_BATCH_SIZE),
+    batchingWindowMs: window === undefined || window === null ? DEFAULT_BATCHING_WINDOW_MS : toNumber(window, 0) * 1000,
+    startingPosition,
+    startingPositionTimestamp:
+      extension.StartingPositionTimestamp !== undefined || event.startingPositionTimestamp !== undefined
+        ? toNumber(extension.StartingPositionTimestamp ?? event.startingPositionTimestamp, 0)
+        : undefined,
+    enabled: extension.Enabled !== undefined ? toBoolean(extension.Enabled) : event.enabled !== undefined ? toBoolean(event.enabled) : true,
+    reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
+    maximumRetryAttempts: toNumber(extension.MaximumRetryAttempts, -1),
+    maximumRecordAgeSeconds: toNumber(extension.MaximumRecordAgeInSeconds, -1),
+    bisectOnError: toBoolean(extension.BisectBatchOnFunctionError ?? false),
+    onFailureTopic: kafkaDestination,
+    onFailureOther: destinationString && !kafkaDestination ? destinationString : undefined,
+    timeoutMs: input.timeoutMs,
+  };
+}
+
+function extensionProperties(service: ServiceLike, logicalId: string): Record<string, unknown> {
+  return { ...(service.resources?.extensions?.[logicalId]?.Properties ?? {}) };
+}
+
+/** The token osls puts in an MSK mapping's logical id (see its get-msk-cluster-name-token.js). */
+export function clusterNameToken(arn: unknown): string {
+  if (arn && typeof arn === 'object') {
+    const object = arn as Record<string, unknown>;
+    if (object['Fn::ImportValue'] !== undefined) return String(object['Fn::ImportValue']);
+    if (object.Ref !== undefined) return String(object.Ref);
+  }
+  return String(arn).split('/')[1] ?? String(arn);
+}
+
+/** A literal ARN, or a `Ref` to a template Parameter (its Default); anything else gets a placeholder ARN. */
+export function resolveArn(arn: unknown, service: ServiceLike): string {
+  if (typeof arn === 'string') return arn;
+  const object = (arn ?? {}) as Record<string, unknown>;
+  const region = service.provider.region ?? 'us-east-1';
+  if (typeof object.Ref === 'string') {
+    const fallback = service.resources?.Parameters?.[object.Ref]?.Default;
+    if (typeof fallback === 'string' && fallback) return fallback;
+    return `arn:aws:kafka:${region}:000000000000:cluster/${object.Ref}/local`;
+  }
+  return `arn:aws:kafka:${region}:000000000000:cluster/${clusterNameToken(arn)}/local`;
+}
+
+/** The function's (resolved) KAFKA_BROKERS, else the process's, else the event's bootstrap servers. */
+export function brokersFor(functionEnv: Record<string, unknown>, processEnv: NodeJS.ProcessEnv, eventServers: string[] | undefined): string[] {
+  const candidates = [functionEnv.KAFKA_BROKERS, processEnv.KAFKA_BROKERS, eventServers?.join(',')];
+  for (const candidate of candidates) {
+    if (typeof candidate === 'string' && candidate.trim()) {
+      return candidate
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean);
+    }
+  }
+  return ['127.0.0.1:9092'];
+}
+
+function toNumber(value: unknown, fallback: number): number {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : fallback;
+}
+
+function toBoolean(value: unknown): boolean {
+  return value === true || value === 'true';
+}
