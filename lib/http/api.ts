@@ -12,7 +12,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { KafkaUnavailableError } from '../kafka/publisher';
+import { KafkaUnavailableError } from '../kafka/errors';
 import { log } from '../log';
 import { type Caller, callerOf } from './identity';
 import { HttpProblem, validationProblem } from './problem';
@@ -51,8 +51,9 @@ export function httpApi<S extends z.ZodType | undefined = undefined>(
   handler: (request: HttpRequest<BodyOf<S>>) => Promise<APIGatewayProxyStructuredResultV2>,
 ): Handler {
   const base = async (event: APIGatewayProxyEventV2, context: Context) => {
+    // Who is asking comes first: an unauthenticated request gets 401 whatever its body (as on AWS).
+    const caller = options.authenticated === false ? { id: 'anonymous', claims: {} } : await callerOf(event);
     const body = (options.body ? parseBody(event, options.body, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : undefined) as BodyOf<S>;
-    const caller = options.authenticated === false ? { id: 'anonymous', claims: {} } : callerOf(event);
     return handler({ event, context, body, caller, pathParameters: (event.pathParameters ?? {}) as Record<string, string> });
   };
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(base).use(problemErrors()) as unknown as Handler;

@@ -14,15 +14,10 @@ import { type Message, Partitioners, type Producer, type RecordMetadata } from '
 import type { EventOf, TopicDefinition } from '../../events/catalog';
 import { config } from '../config';
 import { kafka } from './client';
+import { KafkaUnavailableError } from './errors';
 import { eventHeaders } from './headers';
 
-/** Kafka did not acknowledge the write: nothing can be promised to the caller (HTTP 503). */
-export class KafkaUnavailableError extends Error {
-  override name = 'KafkaUnavailableError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export { KafkaUnavailableError };
 
 export interface PublishOptions {
   /** Event id; defaults to a new UUID. Derive it from the input event's id to make re-publishing idempotent. */

@@ -10,12 +10,13 @@
  * process.env.KAFKA_BROKERS = broker.brokers;  // "127.0.0.1:40123"
  * await broker.stop();
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { spawnTied } from './process';
 
 /** The Kafka version every local broker, test and `localstack-compose.yml` uses (chosen by `scripts/kafka-smoke.ts`). */
 export const KAFKA_VERSION = '4.4.0';
@@ -30,7 +31,7 @@ export interface BrokerOptions {
   controllerPort?: number;
   /** Storage folder; kept if given, a temp folder removed on stop otherwise. */
   dataDir?: string;
-  /** Default partition count for auto-created topics. */
+  /** JVM heap (default 512m max): these machines have 2 cores and share them with the tests. */
   heap?: string;
   /** Called with each line the broker logs (for debugging). */
   onLog?: (line: string) => void;
@@ -190,37 +191,18 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     execFileSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   }
 
-  // The JVM runs under a tiny shell guard that reads our stdin: when this Node process dies for any
-  // reason (even SIGKILL) the pipe closes and the guard stops the JVM, so no broker is ever orphaned.
-  const guard =
-    'exec 3<&0; java "$@" </dev/null & pid=$!; trap "kill $pid 2>/dev/null" TERM INT; (cat <&3 >/dev/null; kill $pid 2>/dev/null) & wait $pid; code=$?; wait $pid 2>/dev/null; exit $code';
-  const child = spawn('bash', ['-c', guard, 'kafka-guard', ...jvm, 'kafka.Kafka', propsFile], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  const onLine = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (!line) continue;
-      output.push(line);
-      if (output.length > 200) output.shift();
-      options.onLog?.(line);
-    }
-  };
-  child.stdout?.on('data', onLine);
-  child.stderr?.on('data', onLine);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  // Don't keep the event loop alive just because the broker runs.
-  child.unref();
-  for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
+  const java = spawnTied('java', [...jvm, 'kafka.Kafka', propsFile], { onLine: options.onLog });
 
   const brokers = `127.0.0.1:${port}`;
   try {
     await Promise.race([
       waitUntilReady(brokers, 90_000),
-      exited.then((code) => {
-        throw new BrokerSetupError(`Kafka exited with code ${code} before it was ready:\n${output.slice(-30).join('\n')}`);
+      java.exited.then((code) => {
+        throw new BrokerSetupError(`Kafka exited with code ${code} before it was ready:\n${java.output().slice(-30).join('\n')}`);
       }),
     ]);
   } catch (error) {
-    await terminate(child, exited, 'SIGKILL');
+    await java.kill();
     if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
@@ -231,69 +213,13 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     controllerPort,
     dataDir,
     async stop() {
-      await terminate(child, exited, 'SIGTERM');
+      await java.stop();
       if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
     async kill() {
-      await terminate(child, exited, 'SIGKILL');
+      await java.kill();
     },
   };
-}
-
-async function terminate(child: ChildProcess, exited: Promise<number | null>, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const javaPid = childJavaPid(child.pid);
-  if (signal === 'SIGKILL' && javaPid) {
-    try {
-      process.kill(javaPid, 'SIGKILL');
-    } catch {}
-  }
-  // Closing the guard's stdin ends its watcher, which stops the JVM; the signal covers the guard itself.
-  child.stdin?.end();
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => {
-    if (javaPid) {
-      try {
-        process.kill(javaPid, 'SIGKILL');
-      } catch {}
-    }
-    child.kill('SIGKILL');
-  }, 20_000);
-  await exited;
-  clearTimeout(timer);
-  // The guard has exited; make sure its JVM has too.
-  if (javaPid) await waitForExit(javaPid, 20_000);
-}
-
-function childJavaPid(parent: number | undefined): number | undefined {
-  if (!parent) return undefined;
-  try {
-    const children = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim().split(/\s+/).map(Number);
-    return children.find((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'java';
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return undefined;
-  }
-}
-
-async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {}
 }
 
 /** Polls `describeCluster` until the broker answers. */

@@ -1,0 +1,6 @@
+/** Errors of the Kafka layer that other layers react to (kept apart so importing them pulls in no client). */
+
+/** Kafka did not acknowledge the write: nothing can be promised to the caller (HTTP 503). */
+export class KafkaUnavailableError extends Error {
+  override name = 'KafkaUnavailableError';
+}
