@@ -146,6 +146,31 @@ export type EventOf<T extends TopicDefinition> = z.infer<T['schema']>;
 /** Every consumer group of the system. */
 export const consumerGroups: readonly string[] = topics.flatMap((topic) => topic.consumerGroups);
 
+/**
+ * Who publishes what: each producer and the topics it writes. A producer is an HTTP function, by
+ * its name in serverless.yml, or a consumer group (whose function publishes follow-up events).
+ * Deploy-time IAM is generated from this and `consumerGroups` (lib/deploy/iam.ts): a function may
+ * write exactly these topics, plus its group's dead-letter topic.
+ */
+export const publishers: Readonly<Record<string, readonly string[]>> = {
+  checkout: [orderPlaced.name],
+  events: [userEvents.name],
+  uploadVideo: [videoUploaded.name],
+  'transcode-service': [videoTranscoded.name],
+  'thumbnail-service': [videoReady.name],
+};
+
+/**
+ * Functions that watch every consumer group: lag (committed vs end offsets) and dead-letter depth.
+ * They may describe every topic and group, and read or write none.
+ */
+export const monitors: readonly string[] = ['stats'];
+
+/** The topics a producer (function name or consumer group) publishes; none if it is not declared. */
+export function topicsPublishedBy(producer: string): readonly string[] {
+  return Object.hasOwn(publishers, producer) ? (publishers[producer] ?? []) : [];
+}
+
 /** The dead-letter topic of a consumer group: records it can never process land there with the reason. */
 export function deadLetterTopicFor(group: string): string {
   return `${group}.dlq`;

@@ -23,7 +23,7 @@ import { kafka } from '../kafka/client';
 import { HEADER } from '../kafka/headers';
 import { sendMessages } from '../kafka/publisher';
 import { keyPrefix, redis } from '../stores/redis';
-import type { DecodedRecord } from './decode';
+import { type DecodedRecord, headerBuffer } from './decode';
 
 /** Headers a dead letter carries on top of the original ones. */
 export const DLQ_HEADER = {
@@ -48,9 +48,10 @@ export function redriveGroupFor(group: string): string {
 /** The dead-letter copy of `record`: original key, value bytes and headers, plus the reason headers. */
 export function deadLetterMessage(record: DecodedRecord, group: string, error: Error, attempts: number, failedAt = new Date()): Message {
   const headers: IHeaders = {};
-  for (const [name, value] of record.rawHeaders) {
+  for (const [name, raw] of record.rawHeaders) {
     // Drop reason headers of an earlier failure (a redriven record that failed again): this one wins.
     if (name.startsWith('x-dlq-')) continue;
+    const value = headerBuffer(raw);
     const existing = headers[name];
     if (existing === undefined) headers[name] = value;
     else headers[name] = [...(Array.isArray(existing) ? existing : [existing]), value] as Buffer[];

@@ -12,7 +12,7 @@
  */
 import type { TopicDefinition } from '../../events/catalog';
 import { HEADER } from '../kafka/headers';
-import { SchemaViolationError, UndecodableRecordError } from './errors';
+import { type NonRetryableError, SchemaViolationError, UndecodableRecordError } from './errors';
 import type { RawKafkaEvent, RawKafkaRecord } from './types';
 
 /** One `records` entry: the partition's identifier exactly as Lambda sent it, and its records in offset order. */
@@ -36,12 +36,15 @@ export interface DecodedRecord {
   keyBytes: Buffer | null;
   /** Null for a tombstone. */
   valueBytes: Buffer | null;
-  /** Every header in order with its original bytes (repeats kept), for the dead-letter copy. */
-  rawHeaders: [string, Buffer][];
+  /** Every header in order as delivered (repeats kept), for the dead-letter copy (see {@link headerBuffer}). */
+  rawHeaders: [string, HeaderBytes][];
   /** Header values as UTF-8; the last value of a repeated header wins. */
   headers: Record<string, string>;
   eventId: string;
-  problem?: UndecodableRecordError;
+  /** Why the record can never be processed (it is dead-lettered). */
+  problem?: NonRetryableError;
+  /** The validated value, once {@link validateRecord} ran without a problem. */
+  value?: unknown;
 }
 
 /** Splits a `records` key on its LAST dash: `order.placed-v2-11` is topic `order.placed-v2`, partition 11. */
@@ -103,19 +106,20 @@ export function decodeRecord(batch: Pick<PartitionBatch, 'id' | 'topic' | 'parti
   const offset = Number(raw.offset);
   const problems: string[] = [];
 
-  const rawHeaders: [string, Buffer][] = [];
+  const rawHeaders: [string, HeaderBytes][] = [];
   const headers: Record<string, string> = {};
   if (Array.isArray(raw.headers)) {
     for (const entry of raw.headers) {
       if (entry === null || typeof entry !== 'object') continue;
       for (const name in entry) {
-        const bytes = headerBytes(entry[name]);
-        if (!bytes) {
+        const value = entry[name];
+        const text = headerText(value);
+        if (text === undefined) {
           problems.push(`header "${name}" is not a byte array`);
           continue;
         }
-        rawHeaders.push([name, bytes]);
-        headers[name] = lenientUtf8.decode(bytes);
+        rawHeaders.push([name, value as HeaderBytes]);
+        headers[name] = text;
       }
     }
   }
@@ -166,13 +170,26 @@ export function decodeRecord(batch: Pick<PartitionBatch, 'id' | 'topic' | 'parti
   return record;
 }
 
-function headerBytes(value: unknown): Buffer | undefined {
-  if (Array.isArray(value)) {
-    for (const byte of value) if (typeof byte !== 'number' || byte < 0 || byte > 255 || !Number.isInteger(byte)) return undefined;
-    return Buffer.from(value as number[]);
+/** A header value as Lambda sends it: bytes as numbers (a string is read as UTF-8 text). */
+export type HeaderBytes = number[] | string;
+
+/** The bytes of a header value. */
+export function headerBuffer(value: HeaderBytes): Buffer {
+  return typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
+}
+
+/** UTF-8 text of a header value, or undefined when it is not bytes. ASCII (the usual case) is decoded without a Buffer. */
+function headerText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (!Array.isArray(value)) return undefined;
+  let ascii = true;
+  for (let i = 0; i < value.length; i++) {
+    const byte = value[i];
+    if (typeof byte !== 'number' || byte < 0 || byte > 255 || (byte | 0) !== byte) return undefined;
+    if (byte > 127) ascii = false;
   }
-  if (typeof value === 'string') return Buffer.from(value, 'utf8');
-  return undefined;
+  if (ascii && value.length < 4096) return String.fromCharCode.apply(null, value as number[]);
+  return lenientUtf8.decode(Buffer.from(value as number[]));
 }
 
 /**
@@ -199,4 +216,14 @@ export function parseValue<T extends TopicDefinition>(topic: T, record: DecodedR
     throw new SchemaViolationError(`value does not match ${topic.name} schema: ${issues}`);
   }
   return result.data;
+}
+
+/** Parses and validates `record`'s value in place: sets `value`, or `problem` when it cannot be processed. */
+export function validateRecord(topic: TopicDefinition, record: DecodedRecord): void {
+  if (record.problem) return;
+  try {
+    record.value = parseValue(topic, record);
+  } catch (error) {
+    record.problem = error as NonRetryableError;
+  }
 }

@@ -46,10 +46,14 @@ export function leaseKey(group: string, eventId: string): string {
 
 // KEYS: (applied marker, lease) pairs. ARGV[1]: token, ARGV[2]: lease TTL ms.
 // Per pair: 1 applied, 0 lease acquired (or already ours), 2 held by someone else.
+// One native multi-key EXISTS first: in the usual batch no event is applied yet, and per-key checks are skipped.
 const CLAIM = `
+local applied = {}
+for i = 1, #KEYS, 2 do applied[#applied + 1] = KEYS[i] end
+local any = redis.call('EXISTS', unpack(applied)) > 0
 local out = {}
 for i = 1, #KEYS, 2 do
-  if redis.call('EXISTS', KEYS[i]) == 1 then out[#out + 1] = 1
+  if any and redis.call('EXISTS', KEYS[i]) == 1 then out[#out + 1] = 1
   elseif redis.call('SET', KEYS[i + 1], ARGV[1], 'NX', 'PX', ARGV[2]) then out[#out + 1] = 0
   elseif redis.call('GET', KEYS[i + 1]) == ARGV[1] then out[#out + 1] = 0
   else out[#out + 1] = 2 end
@@ -57,13 +61,17 @@ end
 return out
 `;
 
-// KEYS: (applied marker, lease) pairs. ARGV[1]: token, ARGV[2]: marker TTL s. Marks applied, releases our leases.
+// KEYS: (applied marker, lease) pairs. ARGV[1]: marker TTL s. Marks applied, then drops the leases in one
+// native DEL: each was taken by this invocation for its whole remaining time, so it is still ours
+// (and once the marker exists a lease guards nothing: claims see "applied" first).
 const COMPLETE = `
+local leases = {}
 for i = 1, #KEYS, 2 do
-  redis.call('SET', KEYS[i], '1', 'EX', ARGV[2])
-  if redis.call('GET', KEYS[i + 1]) == ARGV[1] then redis.call('DEL', KEYS[i + 1]) end
+  redis.call('SET', KEYS[i], '1', 'EX', ARGV[1])
+  leases[#leases + 1] = KEYS[i + 1]
 end
-return #KEYS / 2
+redis.call('DEL', unpack(leases))
+return #leases
 `;
 
 // KEYS: leases. ARGV[1]: token. Releases the ones this invocation holds.
@@ -88,10 +96,26 @@ export class IdempotencySession {
   private buffer: string[] = [];
   private readonly flushes: Promise<void>[] = [];
 
+  /** `appliedKey(group, '')` and `leaseKey(group, '')`: computed once, as building them per key re-reads the config. */
+  private readonly appliedBase: string;
+  private readonly leaseBase: string;
+
   private constructor(
     readonly group: string,
     private readonly leaseMs: number,
-  ) {}
+  ) {
+    this.appliedBase = appliedKey(group, '');
+    this.leaseBase = leaseKey(group, '');
+  }
+
+  private keysOf(eventIds: string[]): string[] {
+    const keys = new Array<string>(eventIds.length * 2);
+    eventIds.forEach((id, i) => {
+      keys[2 * i] = this.appliedBase + id;
+      keys[2 * i + 1] = this.leaseBase + id;
+    });
+    return keys;
+  }
 
   /**
    * Checks and leases `eventIds` in bulk. If Redis fails here the session still starts, with no
@@ -112,13 +136,22 @@ export class IdempotencySession {
   }
 
   private async claimAll(eventIds: string[]): Promise<void> {
-    const keys = eventIds.flatMap((id) => [appliedKey(this.group, id), leaseKey(this.group, id)]);
+    const keys = this.keysOf(eventIds);
     const result = (await redis().eval(CLAIM, keys.length, ...keys, this.token, this.leaseMs)) as number[];
     eventIds.forEach((id, i) => {
       const state = STATES[result[i] ?? 2] ?? 'held';
       this.states.set(id, state);
       if (state === 'acquired') this.leased.add(id);
     });
+  }
+
+  /** {@link claim} without a round trip, when the answer is known (the usual case after the bulk claim). */
+  claimed(eventId: string): ClaimState | undefined {
+    if (this.done.has(eventId)) return 'applied';
+    if (this.running.has(eventId)) return 'held';
+    const state = this.states.get(eventId);
+    if (state === 'acquired') this.running.add(eventId);
+    return state === 'acquired' || state === 'applied' ? state : undefined;
   }
 
   /**
@@ -156,10 +189,10 @@ export class IdempotencySession {
     const ids = this.buffer;
     this.buffer = [];
     if (ids.length === 0) return;
-    const keys = ids.flatMap((id) => [appliedKey(this.group, id), leaseKey(this.group, id)]);
+    const keys = this.keysOf(ids);
     this.flushes.push(
       redis()
-        .eval(COMPLETE, keys.length, ...keys, this.token, APPLIED_MARKER_TTL_SECONDS)
+        .eval(COMPLETE, keys.length, ...keys, APPLIED_MARKER_TTL_SECONDS)
         .then(
           () => undefined,
           (error: Error) => {
@@ -176,7 +209,7 @@ export class IdempotencySession {
     const leftover = [...this.leased];
     this.leased.clear();
     for (let i = 0; i < leftover.length; i += CHUNK) {
-      const keys = leftover.slice(i, i + CHUNK).map((id) => leaseKey(this.group, id));
+      const keys = leftover.slice(i, i + CHUNK).map((id) => this.leaseBase + id);
       this.flushes.push(
         redis()
           .eval(RELEASE, keys.length, ...keys, this.token)

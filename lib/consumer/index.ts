@@ -24,7 +24,7 @@ import type { Context, MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
 import type { EventOf, TopicDefinition } from '../../events/catalog';
 import { log } from '../log';
 import { TimeBudget } from './budget';
-import { type PartitionBatch, partitionsOf } from './decode';
+import { type PartitionBatch, partitionsOf, validateRecord } from './decode';
 import { IdempotencySession } from './idempotency';
 import { decodePartition, type PartitionOutcome, processPartition } from './partition';
 import { mapBounded } from './pool';
@@ -72,7 +72,10 @@ export function kafkaConsumer<T extends TopicDefinition>(
     }
     const decoded = batches.map(decodePartition);
     const eventIds = decoded.flatMap((records) => records.map((r) => r.eventId));
-    const idempotency = await IdempotencySession.start(group, eventIds, Math.max(budget.remaining() + safetyMarginMs, 1000));
+    // Redis checks and leases the batch while this process validates the values.
+    const claiming = IdempotencySession.start(group, eventIds, Math.max(budget.remaining() + safetyMarginMs, 1000));
+    for (const records of decoded) for (const record of records) validateRecord(topic, record);
+    const idempotency = await claiming;
 
     let outcomes: PartitionOutcome[];
     try {

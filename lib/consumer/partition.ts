@@ -13,7 +13,7 @@ import { log } from '../log';
 import { backoffDelay, sleep } from './backoff';
 import type { TimeBudget } from './budget';
 import { deadLetterMessage, publishDeadLetter } from './dead-letters';
-import { type DecodedRecord, decodeRecord, type PartitionBatch, parseValue } from './decode';
+import { type DecodedRecord, decodeRecord, type PartitionBatch } from './decode';
 import { asError, InProgressElsewhereError, isRetryable } from './errors';
 import type { IdempotencySession } from './idempotency';
 import type { ConsumerRecord } from './types';
@@ -76,13 +76,7 @@ async function processRecord(record: DecodedRecord, settings: PartitionSettings)
   // A dead letter redriven for another group: that group alone processes it.
   if (redriveGroup !== undefined && redriveGroup !== group) return 'skipped';
   if (record.problem) return deadLetter(record, record.problem, 1, settings);
-
-  let value: unknown;
-  try {
-    value = parseValue(settings.topic, record);
-  } catch (error) {
-    return deadLetter(record, asError(error), 1, settings);
-  }
+  const value = record.value;
   const consumerRecord: ConsumerRecord = {
     topic: record.topic,
     partition: record.partition,
@@ -102,7 +96,7 @@ async function processRecord(record: DecodedRecord, settings: PartitionSettings)
   for (let attempt = 1; ; attempt++) {
     let claimed = false;
     try {
-      const state = await idempotency.claim(record.eventId);
+      const state = idempotency.claimed(record.eventId) ?? (await idempotency.claim(record.eventId));
       if (state === 'applied') return 'skipped';
       if (state === 'held') throw new InProgressElsewhereError(`event ${record.eventId} is being processed by another invocation`);
       claimed = true;
@@ -151,7 +145,7 @@ async function deadLetter(record: DecodedRecord, error: Error, attempts: number,
   }
 }
 
-/** Decodes a partition's records (cheap; done before any record runs so ids can be claimed in bulk). */
+/** Decodes a partition's records' bytes and headers (done before any record runs so ids can be claimed in bulk). */
 export function decodePartition(batch: PartitionBatch): DecodedRecord[] {
   return batch.records.map((raw) => decodeRecord(batch, raw));
 }

@@ -1,10 +1,17 @@
 /**
- * The caller's identity, from the claims of a token the gateway verified.
+ * The caller's identity, from the claims of a verified token.
  *
- * On AWS the HTTP API's JWT authorizer verifies the token and passes its claims in the request
- * context. Never from a client-supplied header such as `X-Customer-ID`: anyone can send that.
+ * On AWS the HTTP API's JWT authorizer verifies the token (signature, expiry, issuer, audience)
+ * before the function runs and passes its claims in the request context: they are trusted.
+ * Under serverless-offline (`IS_OFFLINE`) that check is not real — it decodes tokens without
+ * verifying the signature, and a client may even inject claims with its
+ * `sls-offline-authorizer-override` header — so the function verifies the bearer token itself
+ * against the local dev key (lib/http/local-jwt.ts) and ignores the request context.
+ *
+ * Never from a client-supplied header such as `X-Customer-ID`: anyone can send that.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER, verifyLocalToken } from './local-jwt';
 import { HttpProblem } from './problem';
 
 export interface Caller {
@@ -17,12 +24,26 @@ interface JwtRequestContext {
   authorizer?: { jwt?: { claims?: Record<string, unknown> } };
 }
 
+function unauthorized(detail = 'A valid bearer token is required'): HttpProblem {
+  return new HttpProblem(401, 'Unauthorized', detail, [], { 'www-authenticate': 'Bearer' });
+}
+
 /** The authenticated caller, or a 401 problem. */
-export function callerOf(event: APIGatewayProxyEventV2): Caller {
-  const claims = (event.requestContext as unknown as JwtRequestContext).authorizer?.jwt?.claims;
+export async function callerOf(event: APIGatewayProxyEventV2, env: NodeJS.ProcessEnv = process.env): Promise<Caller> {
+  const claims = env.IS_OFFLINE ? await locallyVerifiedClaims(event, env) : (event.requestContext as unknown as JwtRequestContext).authorizer?.jwt?.claims;
   const subject = claims?.sub;
-  if (!claims || typeof subject !== 'string' || subject.length === 0 || subject.length > 128) {
-    throw new HttpProblem(401, 'Unauthorized', 'A valid bearer token is required', [], { 'www-authenticate': 'Bearer' });
-  }
+  if (!claims || typeof subject !== 'string' || subject.length === 0 || subject.length > 128) throw unauthorized();
   return { id: subject, claims };
+}
+
+async function locallyVerifiedClaims(event: APIGatewayProxyEventV2, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+  const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header.trim()) : null;
+  if (!match?.[1]) throw unauthorized('Send a bearer token: Authorization: Bearer $(npm run -s token)');
+  try {
+    return await verifyLocalToken(match[1], { issuer: env.JWT_ISSUER || LOCAL_JWT_ISSUER, audience: env.JWT_AUDIENCE || LOCAL_JWT_AUDIENCE });
+  } catch (error) {
+    // Locally the reason helps (expired, wrong audience, bad signature); it reveals nothing secret.
+    throw unauthorized(`Invalid token: ${(error as Error).message}`);
+  }
 }

@@ -24,6 +24,8 @@ export interface OrderView {
 }
 
 export const orderKey = (orderId: string) => `${keyPrefix()}order:${orderId}`;
+/** How many orders each step reached, field `<group>:<status>` (for GET /stats). */
+export const orderStepCountsKey = () => `${keyPrefix()}orders:steps`;
 
 export const orderStore = {
   /** Records that `group` did its step for `order`, together with `effect`, exactly once per event. */
@@ -34,7 +36,19 @@ export const orderStore = {
       ...effect,
       ['HSET', key, 'order_id', order.order_id, 'customer_id', order.customer_id, 'total', order.total, 'created_at', order.created_at],
       ['HSET', key, `step:${group}`, JSON.stringify(step)],
+      ['HINCRBY', orderStepCountsKey(), `${group}:${status}`, 1],
     ]);
+  },
+
+  /** Orders per step reached, e.g. `[{ group: 'inventory-service', status: 'reserved', count: 12 }]`. */
+  async countBySteps(): Promise<{ group: string; status: string; count: number }[]> {
+    const fields = await redis().hgetall(orderStepCountsKey());
+    return Object.entries(fields)
+      .map(([field, count]) => {
+        const colon = field.indexOf(':');
+        return { group: field.slice(0, colon), status: field.slice(colon + 1), count: Number(count) };
+      })
+      .sort((a, b) => a.group.localeCompare(b.group) || a.status.localeCompare(b.status));
   },
 
   async get(orderId: string): Promise<OrderView | undefined> {

@@ -8,8 +8,8 @@ import type { Message } from 'kafkajs';
 import { z } from 'zod';
 import { type OrderPlaced, orderPlaced } from '../../events/catalog';
 import { parsePartitionKey } from '../../lib/consumer/decode';
-import { type ConsumerRecord, kafkaConsumer, NonRetryableError, RetryableError } from '../../lib/consumer/index';
 import { leaseKey } from '../../lib/consumer/idempotency';
+import { type ConsumerRecord, kafkaConsumer, NonRetryableError, RetryableError } from '../../lib/consumer/index';
 import { wasApplied } from '../../lib/stores/once';
 import { closeRedis, redis } from '../../lib/stores/redis';
 import awsMsk from '../fixtures/kafka/aws-msk-event.json';
@@ -276,10 +276,7 @@ describe('ordering, failures and the response', () => {
         context(),
       );
       expect(response).toStrictEqual({
-        batchItemFailures: [
-          { itemIdentifier: { partition: 'order.placed-0', offset: 1 } },
-          { itemIdentifier: { partition: 'order.placed-2', offset: 8 } },
-        ],
+        batchItemFailures: [{ itemIdentifier: { partition: 'order.placed-0', offset: 1 } }, { itemIdentifier: { partition: 'order.placed-2', offset: 8 } }],
       });
       expect(handler).not.toHaveBeenCalled();
       expect(sent).toHaveLength(0);
@@ -309,10 +306,7 @@ describe('time budget', () => {
     );
     expect(handler).not.toHaveBeenCalled();
     expect(response).toStrictEqual({
-      batchItemFailures: [
-        { itemIdentifier: { partition: 'order.placed-0', offset: 3 } },
-        { itemIdentifier: { partition: 'order.placed-5', offset: 9 } },
-      ],
+      batchItemFailures: [{ itemIdentifier: { partition: 'order.placed-0', offset: 3 } }, { itemIdentifier: { partition: 'order.placed-5', offset: 9 } }],
     });
   });
 
@@ -328,10 +322,7 @@ describe('time budget', () => {
       })(mskEvent([1, 2, 3, 4].map((o) => record('order.placed', 0, o)).concat([record('order.placed', 1, 50)])), context(60_000));
       expect(handled).toEqual([1, 2]);
       expect(response).toStrictEqual({
-        batchItemFailures: [
-          { itemIdentifier: { partition: 'order.placed-0', offset: 3 } },
-          { itemIdentifier: { partition: 'order.placed-1', offset: 50 } },
-        ],
+        batchItemFailures: [{ itemIdentifier: { partition: 'order.placed-0', offset: 3 } }, { itemIdentifier: { partition: 'order.placed-1', offset: 50 } }],
       });
     } finally {
       spy.mockRestore();
@@ -399,8 +390,7 @@ describe('idempotency and redrive targeting', () => {
   });
 
   it('a record redriven for another group is skipped; for this group it runs', async () => {
-    const redriven = (target: string) =>
-      record('order.placed', 0, 1, { headers: [{ ce_id: bytes(randomUUID()) }, { 'x-redrive-group': bytes(target) }] });
+    const redriven = (target: string) => record('order.placed', 0, 1, { headers: [{ ce_id: bytes(randomUUID()) }, { 'x-redrive-group': bytes(target) }] });
     const handler = jest.fn(async () => {});
     const g = group();
     const consumer = kafkaConsumer({ group: g, topic: orderPlaced }, handler);

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, MSKEvent } from 'aws-lambda';
 import type { KafkaMessage } from 'kafkajs';
-import { type z } from 'zod';
+import type { z } from 'zod';
 import type { OrderPlaced, TopicDefinition } from '../../events/catalog';
 import type { RawKafkaRecord } from '../../lib/consumer/types';
 
@@ -48,7 +48,10 @@ export function record(
 /** An MSK event whose `records` are grouped by `<topic>-<partition>`. */
 export function mskEvent(records: RawKafkaRecord[]): MSKEvent {
   const grouped: Record<string, RawKafkaRecord[]> = {};
-  for (const r of records) (grouped[`${r.topic}-${r.partition}`] ??= []).push(r);
+  for (const r of records) {
+    const id = `${r.topic}-${r.partition}`;
+    grouped[id] = [...(grouped[id] ?? []), r];
+  }
   return {
     eventSource: 'aws:kafka',
     eventSourceArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/test/abc',

@@ -19,8 +19,8 @@ export function testKafka(): Kafka {
 }
 
 /** End offset (next offset to be written) of every partition of a topic. */
-export async function endOffsets(topic: string): Promise<Map<number, number>> {
-  const admin = testKafka().admin();
+export async function endOffsets(topic: string, kafka: Kafka = testKafka()): Promise<Map<number, number>> {
+  const admin = kafka.admin();
   await admin.connect();
   try {
     const offsets = await admin.fetchTopicOffsets(topic);
@@ -31,20 +31,20 @@ export async function endOffsets(topic: string): Promise<Map<number, number>> {
 }
 
 /** Total records written to a topic since `before` was taken. */
-export async function recordsSince(topic: string, before: Map<number, number>): Promise<number> {
-  const after = await endOffsets(topic);
+export async function recordsSince(topic: string, before: Map<number, number>, kafka: Kafka = testKafka()): Promise<number> {
+  const after = await endOffsets(topic, kafka);
   let count = 0;
   for (const [partition, high] of after) count += high - (before.get(partition) ?? 0);
   return count;
 }
 
 /** Reads every record of `topic` between `from` (per-partition offsets) and the current end. */
-export async function readRecords(topic: string, from: Map<number, number>): Promise<ReadRecord[]> {
-  const to = await endOffsets(topic);
+export async function readRecords(topic: string, from: Map<number, number>, kafka: Kafka = testKafka()): Promise<ReadRecord[]> {
+  const to = await endOffsets(topic, kafka);
   const wanted = [...to].filter(([p, high]) => high > (from.get(p) ?? 0));
   if (wanted.length === 0) return [];
   const records: ReadRecord[] = [];
-  const consumer = testKafka().consumer({ groupId: `test-reader-${Date.now()}-${Math.random()}` });
+  const consumer = kafka.consumer({ groupId: `test-reader-${Date.now()}-${Math.random()}` });
   await consumer.connect();
   await consumer.subscribe({ topic });
   const done = new Promise<void>((resolve) => {

@@ -76,6 +76,8 @@ export interface PluginSettings {
   shutdownTimeoutSeconds: number;
   /** Partitions of a mapping topic that is missing and not in the event catalog. */
   defaultPartitions: number;
+  /** How functions are invoked: serverless-offline's Lambda API in process (default) or its HTTP invoke endpoint. */
+  invoke: 'lambda' | 'http';
 }
 
 const DEFAULT_BATCH_SIZE = 100;
@@ -87,11 +89,12 @@ export function pluginSettings(service: ServiceLike): PluginSettings {
   const raw = (service.custom?.offlineKafka ?? {}) as Record<string, unknown>;
   return {
     enabled: raw.enabled === undefined ? true : toBoolean(raw.enabled),
-    functions: Array.isArray(raw.functions) ? raw.functions.map(String) : undefined,
+    functions: functionList(raw.functions),
     lagIntervalSeconds: toNumber(raw.lagIntervalSeconds, 10),
     lagPort: raw.lagPort === undefined ? undefined : toNumber(raw.lagPort, 0),
     shutdownTimeoutSeconds: toNumber(raw.shutdownTimeoutSeconds, 10),
     defaultPartitions: toNumber(raw.defaultPartitions, 3),
+    invoke: raw.invoke === 'http' ? 'http' : 'lambda',
   };
 }
 
@@ -238,6 +241,13 @@ export function brokersFor(functionEnv: Record<string, unknown>, processEnv: Nod
     }
   }
   return ['127.0.0.1:9092'];
+}
+
+/** A list, or a comma-separated string (handy with `${env:...}`); empty means every function. */
+function functionList(value: unknown): string[] | undefined {
+  const list = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value.split(',') : [];
+  const names = list.map((s) => s.trim()).filter(Boolean);
+  return names.length > 0 ? names : undefined;
 }
 
 function toNumber(value: unknown, fallback: number): number {

@@ -53,5 +53,5 @@ export function failureMessage(topic: string, partition: number, message: KafkaM
   headers[FAILURE_HEADER.failedAt] = now.toISOString();
   headers[FAILURE_HEADER.functionName] = info.functionName;
   if (info.eventSourceArn) headers[FAILURE_HEADER.eventSourceArn] = info.eventSourceArn;
-  return { key: message.key, value: message.value, headers, timestamp: message.timestamp };
+  return { key: message.key, value: message.value, headers };
 }

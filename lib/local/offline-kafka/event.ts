@@ -68,9 +68,30 @@ export function buildEvent(
   return { eventSource: 'SelfManagedKafka', bootstrapServers: source.brokers.join(','), records };
 }
 
-/** Bytes a record adds to the event's JSON (its text plus a separating comma). */
+const digits = (n: number): number => String(n).length;
+// `{"topic":,"partition":,"offset":,"timestamp":,"timestampType":"","headers":[]}` plus a comma.
+const RECORD_FRAME = '{"topic":,"partition":,"offset":,"timestamp":,"timestampType":"","headers":[]}'.length + 1;
+const jsonBytes = (text: string): number => Buffer.byteLength(JSON.stringify(text));
+
+/**
+ * Bytes a record adds to the event's JSON (its text plus a separating comma), computed without
+ * serialising it: the same as `Buffer.byteLength(JSON.stringify(record)) + 1`, several times faster.
+ */
 export function recordSize(record: LambdaKafkaRecord): number {
-  return Buffer.byteLength(JSON.stringify(record)) + 1;
+  let size = RECORD_FRAME + jsonBytes(record.topic) + digits(record.partition) + digits(record.offset) + digits(record.timestamp) + record.timestampType.length;
+  // base64 needs no escaping.
+  if (record.key !== undefined) size += ',"key":""'.length + record.key.length;
+  if (record.value !== undefined) size += ',"value":""'.length + record.value.length;
+  for (let i = 0; i < record.headers.length; i++) {
+    const header = record.headers[i] as Record<string, number[]>;
+    for (const name in header) {
+      const bytes = header[name] as number[];
+      // {"name":[b,b,b]} and a comma between headers
+      size += jsonBytes(name) + 5 + (i > 0 ? 1 : 0) + Math.max(0, bytes.length - 1);
+      for (const b of bytes) size += b < 10 ? 1 : b < 100 ? 2 : 3;
+    }
+  }
+  return size;
 }
 
 /** Bytes of the event around its records (envelope plus one partition key). */

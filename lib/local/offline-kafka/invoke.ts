@@ -1,16 +1,40 @@
 /**
- * Invokes a function through serverless-offline's Lambda API (`POST /2015-03-31/functions/<name>/invocations`),
- * so handler resolution, environment, worker threads and the function timeout are serverless-offline's own.
+ * Two ways to invoke a function, both serverless-offline's own code (same handler resolution,
+ * environment, worker threads and timeout):
+ *
+ * - `lambda` (default): serverless-offline's public Lambda API (`serverless-offline/lambda`), the
+ *   class its HTTP invoke route calls, with the same merged options. The event goes straight to
+ *   the function's worker thread: no HTTP round trip and no JSON re-parse.
+ * - `http`: its Lambda invoke endpoint, `POST /2015-03-31/functions/<name>/invocations`
+ *   (`custom.offlineKafka.invoke: http`).
  */
 import http from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export type InvokeOutcome = { ok: true; payload: unknown } | { ok: false; error: string };
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+export interface Invoker {
+  readonly kind: 'lambda' | 'http';
+  readonly description: string;
+  invoke(target: { functionKey: string; functionName: string }, event: unknown, timeoutMs: number): Promise<InvokeOutcome>;
+  close(): Promise<void>;
+}
 
 export interface InvokeTarget {
   host: string;
   port: number;
+}
+
+export function httpInvoker(target: InvokeTarget): Invoker {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  return {
+    kind: 'http',
+    description: `http://${target.host}:${target.port}/2015-03-31/functions/<name>/invocations`,
+    invoke: (fn, event, timeoutMs) => invokeHttp(target, agent, fn.functionName, JSON.stringify(event), timeoutMs),
+    close: async () => agent.destroy(),
+  };
 }
 
 /**
@@ -18,7 +42,7 @@ export interface InvokeTarget {
  * (serverless-offline answers `X-Amz-Function-Error: Unhandled`, which is also how its own
  * timeout shows up), an unknown function, or no answer within `timeoutMs` plus a grace period.
  */
-export function invoke(target: InvokeTarget, functionName: string, body: string, timeoutMs: number): Promise<InvokeOutcome> {
+function invokeHttp(target: InvokeTarget, agent: http.Agent, functionName: string, body: string, timeoutMs: number): Promise<InvokeOutcome> {
   return new Promise((resolve) => {
     const request = http.request(
       {
@@ -58,6 +82,54 @@ export function invoke(target: InvokeTarget, functionName: string, body: string,
   });
 }
 
-export function closeInvokeAgent(): void {
-  agent.destroy();
+interface OfflineLambdaFunction {
+  setClientContext(context: unknown): void;
+  setEvent(event: unknown): void;
+  runHandler(): Promise<unknown>;
+}
+
+interface OfflineLambda {
+  create(lambdas: { functionKey: string; functionDefinition: unknown }[]): void;
+  get(functionKey: string): OfflineLambdaFunction;
+  cleanup(): Promise<void>;
+}
+
+// A real dynamic import (serverless-offline is ESM); a compiler must not turn it into require().
+const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
+
+/**
+ * serverless-offline's Lambda class for `functionKeys`, created with the options serverless-offline
+ * itself uses (its defaults, then `custom.serverless-offline`, then the CLI options).
+ */
+export async function lambdaApiInvoker(
+  serverless: { serviceDir?: string; config?: { servicePath?: string }; service: { custom?: Record<string, unknown>; getFunction(key: string): unknown } },
+  cliOptions: Record<string, unknown>,
+  functionKeys: string[],
+): Promise<Invoker> {
+  const serviceDir = serverless.serviceDir ?? serverless.config?.servicePath ?? process.cwd();
+  const resolved = createRequire(join(serviceDir, 'package.json')).resolve('serverless-offline/lambda');
+  const { default: Lambda } = (await importModule(pathToFileURL(resolved).href)) as { default: new (sls: unknown, options: unknown) => OfflineLambda };
+  const { default: defaults } = (await importModule(pathToFileURL(join(dirname(resolved), '..', 'config', 'defaultOptions.js')).href)) as {
+    default: Record<string, unknown>;
+  };
+  const options = { ...defaults, ...((serverless.service.custom?.['serverless-offline'] as Record<string, unknown>) ?? {}), ...cliOptions };
+  const lambda = new Lambda(serverless, options);
+  lambda.create(functionKeys.map((functionKey) => ({ functionKey, functionDefinition: serverless.service.getFunction(functionKey) })));
+  return {
+    kind: 'lambda',
+    description: `serverless-offline's Lambda API (${resolved})`,
+    async invoke(fn, event) {
+      // get() hands out an idle instance (or a new one); runHandler marks it busy synchronously.
+      const instance = lambda.get(fn.functionKey);
+      instance.setClientContext(undefined);
+      instance.setEvent(event);
+      try {
+        return { ok: true, payload: await instance.runHandler() };
+      } catch (error) {
+        // A thrown error, or serverless-offline's LambdaTimeoutError after the function timeout.
+        return { ok: false, error: `Unhandled: ${(error as Error)?.message ?? String(error)}` };
+      }
+    },
+    close: () => lambda.cleanup(),
+  };
 }

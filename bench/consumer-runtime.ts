@@ -1,0 +1,158 @@
+/**
+ * Benchmark (not a test): a 10,000-record `order.placed` batch through our consumer runtime with a
+ * no-op handler, next to @aws-lambda-powertools/kafka's `kafkaConsumer` (JSON + the same zod
+ * schema) on the same batch, in the same run.
+ *
+ * Ours does more per record than Powertools: partition grouping, ordering, headers, event ids,
+ * the Redis idempotency check, lease and applied marker (so the local Redis must run), and the
+ * partial batch response. Powertools decodes and validates only. Each iteration of ours uses a new
+ * consumer group so no record is skipped as already applied.
+ *
+ *   npx tsx bench/consumer-runtime.ts        # prints records/s and writes bench/results.json
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { kafkaConsumer as powertoolsConsumer } from '@aws-lambda-powertools/kafka';
+import type { Context, MSKEvent } from 'aws-lambda';
+import { type OrderPlaced, orderPlaced } from '../events/catalog';
+import { kafkaConsumer } from '../lib/consumer/index';
+import { eventHeaders } from '../lib/kafka/headers';
+import { log } from '../lib/log';
+import { closeRedis, redis } from '../lib/stores/redis';
+
+process.env.REDIS_PREFIX ??= `bench:${process.pid}:${Date.now()}:`;
+log.setLogLevel('WARN');
+
+const RECORDS = 10_000;
+const PARTITIONS = orderPlaced.partitions;
+const WARMUP = 3;
+const ROUNDS = 7;
+
+function batch(): MSKEvent {
+  const records: Record<string, unknown[]> = {};
+  for (let i = 0; i < RECORDS; i++) {
+    const partition = i % PARTITIONS;
+    const value: OrderPlaced = {
+      order_id: randomUUID(),
+      customer_id: `cust-${i % 500}`,
+      items: [
+        { product_id: `p-${i % 37}`, quantity: 1 + (i % 3), price: 9.99 },
+        { product_id: `p-${i % 11}`, quantity: 2, price: 5 },
+      ],
+      total: 29.97,
+      created_at: '2026-01-01T12:00:00.000Z',
+    };
+    const headers = eventHeaders({ id: randomUUID(), type: orderPlaced.eventType, source: 'bench', time: '2026-01-01T12:00:00.000Z' });
+    const id = `${orderPlaced.name}-${partition}`;
+    const list = records[id] ?? [];
+    records[id] = list;
+    list.push({
+      topic: orderPlaced.name,
+      partition,
+      offset: Math.floor(i / PARTITIONS),
+      timestamp: 1_767_268_800_000 + i,
+      timestampType: 'CREATE_TIME',
+      key: Buffer.from(value.customer_id).toString('base64'),
+      value: Buffer.from(JSON.stringify(value)).toString('base64'),
+      headers: Object.entries(headers).map(([name, text]) => ({ [name]: [...Buffer.from(text)] })),
+    });
+  }
+  return { eventSource: 'aws:kafka', eventSourceArn: 'arn:aws:kafka:bench', bootstrapServers: 'bench:9092', records } as unknown as MSKEvent;
+}
+
+const context = { getRemainingTimeInMillis: () => 600_000, awsRequestId: 'bench' } as unknown as Context;
+
+async function ours(event: MSKEvent): Promise<number> {
+  let seen = 0;
+  const handler = kafkaConsumer({ group: `bench-${randomUUID()}`, topic: orderPlaced }, async () => {
+    seen++;
+  });
+  const started = process.hrtime.bigint();
+  const response = await handler(event, context);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (seen !== RECORDS || response.batchItemFailures.length > 0) throw new Error(`ours handled ${seen}/${RECORDS}`);
+  return ms;
+}
+
+async function powertools(event: MSKEvent): Promise<number> {
+  let seen = 0;
+  const handler = powertoolsConsumer<string, OrderPlaced>(
+    async (deserialized) => {
+      // Powertools decodes lazily (getters): touch what the handler would use.
+      for (const record of deserialized.records) {
+        if (record.value && record.key !== undefined && record.headers) seen++;
+      }
+    },
+    { value: { type: 'json', parserSchema: orderPlaced.schema } },
+  );
+  const started = process.hrtime.bigint();
+  await handler(event as unknown as Parameters<typeof handler>[0], context);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (seen !== RECORDS) throw new Error(`powertools handled ${seen}/${RECORDS}`);
+  return ms;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+async function cleanup(): Promise<void> {
+  const prefix = process.env.REDIS_PREFIX as string;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis().scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
+    cursor = next;
+    if (keys.length > 0) await redis().del(...keys);
+  } while (cursor !== '0');
+}
+
+async function main(): Promise<void> {
+  const event = batch();
+  for (let i = 0; i < WARMUP; i++) {
+    await ours(event);
+    await powertools(event);
+  }
+  const oursMs: number[] = [];
+  const powertoolsMs: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    oursMs.push(await ours(event));
+    powertoolsMs.push(await powertools(event));
+  }
+  const oursRate = Math.round(RECORDS / (median(oursMs) / 1000));
+  const powertoolsRate = Math.round(RECORDS / (median(powertoolsMs) / 1000));
+  const ratio = Number((oursRate / powertoolsRate).toFixed(2));
+  console.log(`batch: ${RECORDS} order.placed records in ${PARTITIONS} partitions, median of ${ROUNDS} rounds after ${WARMUP} warm-up`);
+  console.log(`ours (decode, zod, order, idempotency in Redis, no-op handler): ${oursRate.toLocaleString('en')} records/s (${median(oursMs).toFixed(1)} ms)`);
+  console.log(
+    `@aws-lambda-powertools/kafka (JSON + zod):                      ${powertoolsRate.toLocaleString('en')} records/s (${median(powertoolsMs).toFixed(1)} ms)`,
+  );
+  console.log(`ratio ours/powertools: ${ratio}  (targets: >= 1 and >= 100,000 records/s)`);
+
+  const file = join(__dirname, 'results.json');
+  const results = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  results.consumerRuntime = {
+    measuredAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    records: RECORDS,
+    partitions: PARTITIONS,
+    rounds: ROUNDS,
+    oursRecordsPerSecond: oursRate,
+    powertoolsRecordsPerSecond: powertoolsRate,
+    ratio,
+    oursMedianMs: Number(median(oursMs).toFixed(1)),
+    powertoolsMedianMs: Number(median(powertoolsMs).toFixed(1)),
+    meetsTargets: ratio >= 1 && oursRate >= 100_000,
+  };
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  await cleanup();
+}
+
+main()
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => closeRedis());

@@ -1,0 +1,196 @@
+/**
+ * The live dashboard page: plain HTML, CSS and JavaScript, no build step and no data of its own.
+ * It reads a bearer token from the URL fragment (`/dashboard#token=...`, kept in localStorage and
+ * removed from the address bar) or asks for one, then polls `stats` (relative to the page, so a
+ * stage path prefix works) every 2 seconds and draws:
+ * - page views per path as a bar chart, and the top search terms;
+ * - orders per step and videos per status;
+ * - every consumer group's lag and dead-letter depth, amber when the lag grew since the last poll,
+ *   red when the dead-letter topic grew.
+ * Every value from the API is inserted as text, never as HTML (paths and terms come from users).
+ */
+
+const style = `
+:root { color-scheme: light dark; --bg: #f6f7f9; --card: #fff; --ink: #1d2430; --muted: #667085; --bar: #3d7bfd; --warn: #f59e0b; --bad: #dc2626; --ok: #16a34a; }
+@media (prefers-color-scheme: dark) { :root { --bg: #0f1217; --card: #171b22; --ink: #e6e8eb; --muted: #98a2b3; } }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.4 system-ui, -apple-system, Segoe UI, Roboto, sans-serif; background: var(--bg); color: var(--ink); }
+header { display: flex; align-items: baseline; gap: 1rem; padding: 1rem 1.5rem; }
+h1 { font-size: 1.25rem; margin: 0; }
+#status { color: var(--muted); }
+#status.error { color: var(--bad); }
+main { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 1rem; padding: 0 1.5rem 1.5rem; }
+@media (min-width: 1100px) { .wide { grid-column: span 2; } }
+section { background: var(--card); border-radius: 8px; padding: 1rem; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+h2 { font-size: .95rem; margin: 0 0 .75rem; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: .04em; }
+.row { display: grid; grid-template-columns: minmax(120px, 45%) 1fr auto; gap: .5rem; align-items: center; margin: .3rem 0; }
+.label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.track { background: rgba(127,127,127,.15); border-radius: 4px; height: 14px; }
+.bar { background: var(--bar); height: 100%; border-radius: 4px; min-width: 2px; transition: width .4s ease; }
+.count { font-variant-numeric: tabular-nums; min-width: 3ch; text-align: right; }
+.empty { color: var(--muted); font-style: italic; }
+.stages { display: flex; gap: .5rem; flex-wrap: wrap; }
+.stage { flex: 1; min-width: 70px; text-align: center; padding: .5rem; border-radius: 6px; background: rgba(127,127,127,.1); }
+.stage b { display: block; font-size: 1.4rem; font-variant-numeric: tabular-nums; }
+table { width: 100%; border-collapse: collapse; }
+th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid rgba(127,127,127,.2); white-space: nowrap; }
+th.num { text-align: right; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.warn { color: var(--warn); font-weight: 700; }
+td.bad { color: var(--bad); font-weight: 700; }
+td.ok { color: var(--ok); }
+form { display: flex; gap: .5rem; padding: 0 1.5rem 1rem; }
+form[hidden] { display: none; }
+input { flex: 1; padding: .4rem; font: inherit; }
+`;
+
+const script = `
+'use strict';
+const REFRESH_MS = 2000;
+const TOKEN_KEY = 'dashboard-token';
+const statsUrl = new URL('stats', location.href).toString();
+const $ = (id) => document.getElementById(id);
+let previous = {};
+
+function takeTokenFromFragment() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const token = params.get('token');
+  if (token) {
+    localStorage.setItem(TOKEN_KEY, token);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+}
+
+function el(tag, attrs, text) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) node.setAttribute(name, value);
+  if (text !== undefined) node.textContent = String(text);
+  return node;
+}
+
+function bars(container, rows, kind) {
+  container.replaceChildren();
+  if (rows.length === 0) { container.append(el('p', { class: 'empty' }, 'Nothing yet')); return; }
+  const max = Math.max(1, ...rows.map((r) => r.value));
+  for (const row of rows) {
+    const line = el('div', { class: 'row', 'data-kind': kind, 'data-name': row.name });
+    const track = el('div', { class: 'track' });
+    const bar = el('div', { class: 'bar' });
+    bar.style.width = (100 * row.value / max).toFixed(1) + '%';
+    track.append(bar);
+    line.append(el('span', { class: 'label', title: row.name }, row.name), track, el('span', { class: 'count' }, row.value));
+    container.append(line);
+  }
+}
+
+function stages(container, counts) {
+  container.replaceChildren();
+  for (const [name, value] of Object.entries(counts)) {
+    const box = el('div', { class: 'stage', 'data-stage': name });
+    box.append(el('b', {}, value), el('span', {}, name));
+    container.append(box);
+  }
+}
+
+function trendClass(key, value, growing) {
+  const before = previous[key];
+  previous[key] = value;
+  if (value === null || value === undefined) return '';
+  if (before !== undefined && before !== null && value > before) return growing;
+  return value === 0 ? 'ok' : '';
+}
+
+function groups(body, list) {
+  body.replaceChildren();
+  for (const g of list) {
+    const tr = el('tr', { 'data-group': g.group });
+    const lag = el('td', { class: 'num lag ' + trendClass('lag:' + g.group, g.lag, 'warn') }, g.lag === null ? '?' : g.lag);
+    const dlq = el('td', { class: 'num dlq ' + trendClass('dlq:' + g.group, g.dead_letters, 'bad') }, g.dead_letters === null ? '?' : g.dead_letters);
+    if (g.error) tr.title = g.error;
+    tr.append(el('td', {}, g.group), el('td', {}, g.topic), lag, dlq);
+    body.append(tr);
+  }
+}
+
+function render(stats) {
+  bars($('pages'), stats.pages.map((p) => ({ name: p.path, value: p.views })), 'page');
+  bars($('terms'), stats.search_terms.map((t) => ({ name: t.term, value: t.searches })), 'term');
+  bars($('orders'), stats.orders.by_step.map((s) => ({ name: s.group + ' · ' + s.status, value: s.count })), 'order-step');
+  stages($('videos'), stats.videos.by_status);
+  groups($('groups'), stats.consumer_groups);
+  $('totals').textContent = stats.totals.page_views + ' page views · ' + stats.totals.searches + ' searches';
+}
+
+function setStatus(text, error) {
+  const status = $('status');
+  status.textContent = text;
+  status.className = error ? 'error' : '';
+}
+
+async function refresh() {
+  const token = localStorage.getItem(TOKEN_KEY);
+  $('login').hidden = Boolean(token);
+  if (!token) { setStatus('Paste a bearer token to start', true); return; }
+  try {
+    const response = await fetch(statsUrl, { headers: { authorization: 'Bearer ' + token }, cache: 'no-store' });
+    if (response.status === 401 || response.status === 403) {
+      localStorage.removeItem(TOKEN_KEY);
+      $('login').hidden = false;
+      setStatus('The token was refused (' + response.status + '): paste another', true);
+      return;
+    }
+    if (!response.ok) throw new Error('stats answered ' + response.status);
+    render(await response.json());
+    setStatus('Updated ' + new Date().toLocaleTimeString(), false);
+    document.body.dataset.loaded = 'true';
+  } catch (error) {
+    setStatus('Could not load stats: ' + error.message, true);
+  }
+}
+
+async function loop() {
+  await refresh();
+  setTimeout(loop, REFRESH_MS);
+}
+
+$('login').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const token = $('token').value.trim();
+  if (token) localStorage.setItem(TOKEN_KEY, token);
+  $('token').value = '';
+  refresh();
+});
+
+takeTokenFromFragment();
+loop();
+`;
+
+export const dashboardStyle = style;
+export const dashboardScript = script;
+
+export const dashboardHtml = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
+<title>Live dashboard</title>
+<style>${style}</style>
+</head>
+<body>
+<header><h1>Live dashboard</h1><span id="totals"></span><span id="status">Loading…</span></header>
+<form id="login" hidden><input id="token" type="password" autocomplete="off" placeholder="Bearer token" aria-label="Bearer token"><button>Use token</button></form>
+<main>
+  <section class="wide"><h2>Page views</h2><div id="pages"></div></section>
+  <section><h2>Search terms</h2><div id="terms"></div></section>
+  <section><h2>Orders by step</h2><div id="orders"></div></section>
+  <section><h2>Videos by status</h2><div id="videos" class="stages"></div></section>
+  <section class="wide"><h2>Consumer groups</h2>
+    <table><thead><tr><th>group</th><th>topic</th><th class="num">lag</th><th class="num">dead letters</th></tr></thead><tbody id="groups"></tbody></table>
+  </section>
+</main>
+<script>${script}</script>
+</body>
+</html>
+`;

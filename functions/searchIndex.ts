@@ -1,0 +1,16 @@
+/**
+ * search-index-service — indexes a ready video for search (simulated work, then the video joins
+ * its owner's index and the recent-videos index), the last step of the pipeline.
+ */
+import { videoReady } from '../events/catalog';
+import { kafkaConsumer } from '../lib/consumer';
+import { simulateWork } from '../lib/simulated-work';
+import { videoIndexKeys, videoStore } from '../lib/stores/videos';
+
+export const handler = kafkaConsumer({ group: 'search-index-service', topic: videoReady }, async (video, record) => {
+  await simulateWork('search-index');
+  await videoStore.completeStep(record.group, record.eventId, video, 'indexed', { thumbnail_url: video.thumbnail_url }, [
+    ['SADD', videoIndexKeys.byUser(video.user_id), video.video_id],
+    ['ZADD', videoIndexKeys.recent(), Date.now(), video.video_id],
+  ]);
+});

@@ -1,0 +1,104 @@
+/**
+ * GET /stats — the numbers behind the dashboard: top pages and search terms, orders per step,
+ * videos per status, and for every consumer group its lag and dead-letter depth.
+ *
+ * Redis and Kafka are read in parallel; if Kafka cannot be asked within a few seconds the groups
+ * come back with `lag: null` and an `error`, and the rest of the answer still arrives.
+ */
+import type { Admin } from 'kafkajs';
+import { topics } from '../events/catalog';
+import { httpApi, json } from '../lib/http/api';
+import { kafka } from '../lib/kafka/client';
+import { consumerGroupHealth, type GroupHealth } from '../lib/kafka/lag';
+import { log } from '../lib/log';
+import { analyticsStore } from '../lib/stores/analytics';
+import { orderStore } from '../lib/stores/orders';
+import { videoStore } from '../lib/stores/videos';
+
+/** Longest wait for Kafka's offsets before answering without them. */
+const KAFKA_BUDGET_MS = 4000;
+const TOP = 10;
+
+/** Every consumer group of the catalog with the topic it reads. */
+export const groupsToWatch = topics.flatMap((topic) => topic.consumerGroups.map((group) => ({ group, topic: topic.name })));
+
+let adminReady: Promise<Admin> | undefined;
+
+/** The container's admin client, connected on first use and rebuilt after a failure. */
+function admin(): Promise<Admin> {
+  adminReady ??= (async () => {
+    const client = kafka().admin();
+    await client.connect();
+    return client;
+  })().catch((error) => {
+    adminReady = undefined;
+    throw error;
+  });
+  return adminReady;
+}
+
+/** Disconnects the container's admin client (tests and graceful shutdown). */
+export async function disconnectStatsAdmin(): Promise<void> {
+  const current = adminReady;
+  adminReady = undefined;
+  if (current) await (await current.catch(() => undefined))?.disconnect();
+}
+
+async function groupHealth(): Promise<GroupHealth[]> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      admin().then((client) => consumerGroupHealth(client, groupsToWatch)),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer from Kafka within ${KAFKA_BUDGET_MS} ms`)), KAFKA_BUDGET_MS);
+      }),
+    ]);
+  } catch (error) {
+    const message = (error as Error).message;
+    log.warn('consumer group health unavailable', { error: message });
+    // A stuck connection is not reused by the next request.
+    await disconnectStatsAdmin().catch(() => {});
+    return groupsToWatch.map(({ group, topic }) => ({
+      group,
+      topic,
+      lag: null,
+      partitions: [],
+      deadLetterTopic: `${group}.dlq`,
+      deadLetters: null,
+      error: message,
+    }));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export const handler = httpApi({}, async () => {
+  const [pages, searchTerms, totals, orderSteps, videos, groups] = await Promise.all([
+    analyticsStore.topPages(TOP),
+    analyticsStore.topSearchTerms(TOP),
+    analyticsStore.totals(),
+    orderStore.countBySteps(),
+    videoStore.countByStatus(),
+    groupHealth(),
+  ]);
+  return json(
+    200,
+    {
+      generated_at: new Date().toISOString(),
+      pages,
+      search_terms: searchTerms,
+      totals,
+      orders: { by_step: orderSteps },
+      videos: { by_status: videos },
+      consumer_groups: groups.map(({ group, topic, lag, deadLetters, deadLetterTopic, error }) => ({
+        group,
+        topic,
+        lag,
+        dead_letters: deadLetters,
+        dead_letter_topic: deadLetterTopic,
+        ...(error ? { error } : {}),
+      })),
+    },
+    { 'cache-control': 'no-store' },
+  );
+});

@@ -1,0 +1,27 @@
+/**
+ * POST /videos — a video the caller uploaded to S3 enters the pipeline: `video.uploaded` is
+ * published and the caller gets 202 with the video id once Kafka has it. Transcoding, thumbnail
+ * and search indexing follow, each reacting to the previous step's event (GET /videos/{id}).
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { type VideoUploaded, videoUploaded } from '../events/catalog';
+import { httpApi, json } from '../lib/http/api';
+import { publish } from '../lib/kafka/publisher';
+import { log } from '../lib/log';
+import { videoStore } from '../lib/stores/videos';
+
+const fields = videoUploaded.schema.shape;
+const uploadRequest = z.strictObject({ s3_key: fields.s3_key, size_bytes: fields.size_bytes });
+
+export const handler = httpApi({ body: uploadRequest }, async ({ body, caller }) => {
+  const video: VideoUploaded = { video_id: randomUUID(), s3_key: body.s3_key, user_id: caller.id, size_bytes: body.size_bytes };
+  const { eventId } = await publish(videoUploaded, video, { source: 'videos-api' });
+  try {
+    await videoStore.recordUpload(eventId, video);
+  } catch (error) {
+    // The event is accepted and the pipeline will run; the view shows the video from its first step on.
+    log.warn('upload accepted but not recorded in the video view', { video_id: video.video_id, error: (error as Error).message });
+  }
+  return json(202, { video_id: video.video_id });
+});

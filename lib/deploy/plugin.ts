@@ -1,0 +1,194 @@
+/**
+ * Serverless plugin for deploying to AWS (registered as `./lib/deploy` in serverless.yml):
+ *
+ * - on a cloud stage, fails before anything is built when a required stage parameter is missing
+ *   or malformed, naming it (lib/deploy/stage.ts);
+ * - gives every function its own execution role, generated from the event catalog
+ *   (lib/deploy/iam.ts), instead of the one shared role Serverless would create;
+ * - makes every Kafka event source mapping wait for the deploy-time topics (`Custom::KafkaTopics`);
+ * - refuses an HTTP route without the JWT authorizer unless it is listed as public.
+ *
+ * Settings, from serverless.yml:
+ *   custom.deploy.stageParameters   the stage's parameters (`${param:...}`), checked and used here
+ *   custom.deploy.publicRoutes      routes served without a token, e.g. `GET /health`
+ */
+import { mskArns } from './arns';
+import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements } from './iam';
+import { checkStageParams, LOCAL_STAGE, rawStageParams } from './stage';
+
+interface FunctionObject {
+  name?: string;
+  role?: unknown;
+  vpc?: unknown;
+  events?: Record<string, unknown>[];
+}
+
+interface Resource {
+  Type: string;
+  DependsOn?: string | string[];
+  Properties?: Record<string, unknown>;
+}
+
+interface Serverless {
+  service: {
+    provider: { stage: string; vpc?: unknown; compiledCloudFormationTemplate: { Resources: Record<string, Resource> } };
+    custom?: { deploy?: DeploySettings };
+    getAllFunctions(): string[];
+    getFunction(name: string): FunctionObject;
+  };
+  getProvider(name: 'aws'): {
+    naming: { getNormalizedFunctionName(name: string): string; getLambdaLogicalId(name: string): string };
+    getStage(): string;
+  };
+  classes: { Error: new (message: string) => Error };
+  configurationInput?: { provider?: { stage?: unknown }; params?: Record<string, unknown> };
+}
+
+interface DeploySettings {
+  stageParameters?: Record<string, unknown>;
+  publicRoutes?: string[];
+}
+
+/** Logical id of a function's generated execution role. */
+export function roleLogicalId(normalizedFunctionName: string): string {
+  return `${normalizedFunctionName}ExecutionRole`;
+}
+
+export class DeployPlugin {
+  readonly hooks: Record<string, () => void | Promise<void>>;
+
+  constructor(
+    private readonly serverless: Serverless,
+    options: { stage?: string; param?: string | string[] } = {},
+  ) {
+    // Before variables are resolved: a missing parameter is named here rather than surfacing as a
+    // schema error elsewhere. Checked again, resolved, on `initialize`.
+    const configured = serverless.configurationInput?.provider?.stage;
+    const stage = options.stage ?? (typeof configured === 'string' && !configured.includes('${') ? configured : LOCAL_STAGE);
+    this.guard(() => checkStageParams(stage, rawStageParams(serverless.configurationInput?.params, stage, [options.param ?? []].flat())));
+    this.hooks = {
+      initialize: () =>
+        this.guard(() => {
+          this.checkParameters();
+          this.normalizeAuthorizers();
+        }),
+      'before:package:setupProviderConfiguration': () => this.guard(() => this.assignRoles()),
+      'after:aws:package:finalize:mergeCustomProviderResources': () => this.guard(() => this.completeTemplate()),
+      'before:deploy:deploy': () => this.guard(() => this.refuseLocalDeploy()),
+    };
+  }
+
+  private get settings(): DeploySettings {
+    return this.serverless.service.custom?.deploy ?? {};
+  }
+
+  private get stage(): string {
+    return this.serverless.getProvider('aws').getStage();
+  }
+
+  /** Errors become Serverless errors: a clear message, no stack trace. */
+  private guard(step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      if (error instanceof this.serverless.classes.Error) throw error;
+      throw new this.serverless.classes.Error((error as Error).message);
+    }
+  }
+
+  private checkParameters(): void {
+    checkStageParams(this.stage, this.settings.stageParameters ?? {});
+  }
+
+  /**
+   * `authorizer: jwt` and `authorizer: { name: jwt }` mean the same to osls, but serverless-offline
+   * only understands the second (it takes a string for the name of an authorizer function).
+   */
+  private normalizeAuthorizers(): void {
+    const { service } = this.serverless;
+    for (const name of service.getAllFunctions()) {
+      for (const event of service.getFunction(name).events ?? []) {
+        const route = event.httpApi as { authorizer?: unknown } | undefined;
+        if (route && typeof route.authorizer === 'string') route.authorizer = { name: route.authorizer };
+      }
+    }
+  }
+
+  private refuseLocalDeploy(): void {
+    if (this.stage === LOCAL_STAGE) {
+      throw new Error('The "local" stage runs on this machine (npm run dev) and cannot be deployed: use --stage dev or --stage prod');
+    }
+  }
+
+  /** Points every function at its own role, so Serverless creates no shared one. */
+  private assignRoles(): void {
+    const { service } = this.serverless;
+    const naming = this.serverless.getProvider('aws').naming;
+    for (const name of service.getAllFunctions()) {
+      const fn = service.getFunction(name);
+      if (fn.role !== undefined) {
+        throw new Error(`Function "${name}" sets its own role: remove it, lib/deploy generates a least-privilege role per function from events/catalog.ts`);
+      }
+      fn.role = roleLogicalId(naming.getNormalizedFunctionName(name));
+    }
+  }
+
+  private completeTemplate(): void {
+    const { service } = this.serverless;
+    const naming = this.serverless.getProvider('aws').naming;
+    const resources = service.provider.compiledCloudFormationTemplate.Resources;
+    const arns = mskArns(String(this.settings.stageParameters?.mskClusterArn ?? ''));
+
+    // The provisioner manages exactly the topics its custom resource lists.
+    const topicResources = Object.entries(resources).filter(([, r]) => r.Type === 'Custom::KafkaTopics');
+    const managed = new Map<string, string[]>();
+    for (const [, resource] of topicResources) {
+      const target = (resource.Properties?.ServiceToken as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+      const topics = (resource.Properties?.Topics as { name: string }[] | undefined) ?? [];
+      if (target) managed.set(target, [...(managed.get(target) ?? []), ...topics.map((t) => t.name)]);
+    }
+
+    for (const name of service.getAllFunctions()) {
+      const fn = service.getFunction(name);
+      const triggers: KafkaTrigger[] = (fn.events ?? [])
+        .map((event) => event.msk as { consumerGroupId?: string; topic?: string } | undefined)
+        .filter((msk) => msk !== undefined)
+        .map((msk) => {
+          if (!msk.consumerGroupId) throw new Error(`Function "${name}": every msk event needs a consumerGroupId (one of events/catalog.ts)`);
+          return { group: msk.consumerGroupId, topic: String(msk.topic) };
+        });
+      const access = kafkaAccessOf(name, triggers, managed.get(naming.getLambdaLogicalId(name)) ?? []);
+      resources[roleLogicalId(naming.getNormalizedFunctionName(name))] = functionRole({
+        deployedName: fn.name ?? name,
+        kafka: kafkaStatements(access, arns),
+        inVpc: Boolean(fn.vpc ?? service.provider.vpc),
+      }) as unknown as Resource;
+    }
+    if (resources.IamRoleLambdaExecution) throw new Error('A shared IamRoleLambdaExecution was generated: every function must use its own role');
+
+    // A mapping on a topic that does not exist yet would start failing: create the topics first.
+    for (const resource of Object.values(resources)) {
+      if (resource.Type !== 'AWS::Lambda::EventSourceMapping' || topicResources.length === 0) continue;
+      const dependsOn = resource.DependsOn === undefined ? [] : [resource.DependsOn].flat();
+      resource.DependsOn = [...new Set([...dependsOn, ...topicResources.map(([id]) => id)])];
+    }
+    this.checkRoutesAuthorized();
+  }
+
+  private checkRoutesAuthorized(): void {
+    const { service } = this.serverless;
+    const open = new Set((this.settings.publicRoutes ?? []).map((route) => route.toUpperCase()));
+    for (const name of service.getAllFunctions()) {
+      for (const event of service.getFunction(name).events ?? []) {
+        const route = event.httpApi as { method?: string; path?: string; authorizer?: unknown } | undefined;
+        if (!route) continue;
+        const key = `${route.method ?? '*'} ${route.path ?? ''}`;
+        if (!route.authorizer && !open.has(key.toUpperCase())) {
+          throw new Error(
+            `HTTP route "${key}" (function "${name}") has no authorizer: add \`authorizer: { name: jwt }\` to it, or list it in custom.deploy.publicRoutes if it must be public`,
+          );
+        }
+      }
+    }
+  }
+}

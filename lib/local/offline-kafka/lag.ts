@@ -1,0 +1,90 @@
+/**
+ * Consumer-group lag of every mapping: logged when it changes, and served as JSON on
+ * `GET http://127.0.0.1:<custom.offlineKafka.lagPort>/lag` when a port is configured.
+ */
+import http from 'node:http';
+import type { Admin } from 'kafkajs';
+
+export interface GroupLag {
+  group: string;
+  topic: string;
+  functionKey: string;
+  /** Records not yet committed, summed over partitions. */
+  lag: number;
+  partitions: { partition: number; committed: number; end: number; lag: number }[];
+}
+
+export async function groupLag(admin: Admin, target: { group: string; topic: string; functionKey: string }): Promise<GroupLag> {
+  const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(target.topic), admin.fetchOffsets({ groupId: target.group, topics: [target.topic] })]);
+  const committedBy = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  const partitions = ends
+    .map((e) => {
+      const end = Number(e.high);
+      const low = Number(e.low);
+      const done = committedBy.get(e.partition) ?? -1;
+      const from = done >= 0 ? done : low;
+      return { partition: e.partition, committed: done, end, lag: Math.max(0, end - from) };
+    })
+    .sort((a, b) => a.partition - b.partition);
+  return { ...target, lag: partitions.reduce((sum, p) => sum + p.lag, 0), partitions };
+}
+
+export class LagReporter {
+  private timer?: NodeJS.Timeout;
+  private server?: http.Server;
+  private readonly last = new Map<string, string>();
+
+  constructor(
+    private readonly admin: () => Promise<Admin>,
+    private readonly targets: { group: string; topic: string; functionKey: string }[],
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async snapshot(): Promise<GroupLag[]> {
+    const admin = await this.admin();
+    return Promise.all(this.targets.map((t) => groupLag(admin, t)));
+  }
+
+  start(intervalSeconds: number, port?: number): void {
+    if (intervalSeconds > 0) {
+      const tick = async () => {
+        try {
+          for (const lag of await this.snapshot()) {
+            const text = `lag ${lag.group} ${lag.topic}: ${lag.lag} (${lag.partitions.map((p) => `p${p.partition}=${p.lag}`).join(' ')})`;
+            const id = `${lag.group}/${lag.topic}`;
+            if (this.last.get(id) !== text) {
+              this.last.set(id, text);
+              this.log(text);
+            }
+          }
+        } catch (error) {
+          this.log(`lag report failed: ${(error as Error).message}`);
+        }
+        this.timer = setTimeout(tick, intervalSeconds * 1000);
+        this.timer.unref();
+      };
+      this.timer = setTimeout(tick, 1000);
+      this.timer.unref();
+    }
+    if (port) {
+      this.server = http.createServer((request, response) => {
+        if (request.method !== 'GET' || !request.url?.startsWith('/lag')) {
+          response.writeHead(404).end();
+          return;
+        }
+        this.snapshot().then(
+          (lags) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ groups: lags })),
+          (error) => response.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (error as Error).message })),
+        );
+      });
+      this.server.listen(port, '127.0.0.1', () => this.log(`lag endpoint: http://127.0.0.1:${port}/lag`));
+      this.server.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    const server = this.server;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

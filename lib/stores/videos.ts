@@ -1,0 +1,106 @@
+/**
+ * Videos as the pipeline sees them: which steps are done and when, and what each step produced.
+ *
+ * Each step writes its results, its timestamp and its stage counter together with its "applied"
+ * marker (lib/stores/once.ts), once per event. The status is the furthest stage reached, so it
+ * never goes back even if steps are recorded out of order (a step that published its event and
+ * was redelivered before it could record itself).
+ *
+ * @example
+ * await videoStore.completeStep('transcode-service', eventId, video, 'transcoded', { formats: '["720p"]' });
+ * const view = await videoStore.get(videoId);   // { status: 'transcoded', steps: { uploaded: '...', transcoded: '...' }, ... }
+ */
+import type { VideoUploaded } from '../../events/catalog';
+import { applyOnce, type RedisCommand } from './once';
+import { keyPrefix, redis } from './redis';
+
+/** The pipeline's stages, in order. */
+export const VIDEO_STAGES = ['uploaded', 'transcoded', 'ready', 'indexed'] as const;
+export type VideoStage = (typeof VIDEO_STAGES)[number];
+
+export interface VideoView {
+  video_id: string;
+  user_id: string;
+  status: VideoStage;
+  s3_key?: string;
+  size_bytes?: number;
+  formats?: string[];
+  duration_seconds?: number;
+  thumbnail_url?: string;
+  /** When each stage was reached (RFC 3339). */
+  steps: Partial<Record<VideoStage, string>>;
+}
+
+export const videoKey = (videoId: string) => `${keyPrefix()}video:${videoId}`;
+/** How many videos reached each stage (each counted once per video, by the step that reaches it). */
+export const videoStagesKey = () => `${keyPrefix()}videos:reached`;
+/** The search index: videos per user, and every indexed video by time. */
+export const videoIndexKeys = {
+  byUser: (userId: string) => `${keyPrefix()}video-index:user:${userId}`,
+  recent: () => `${keyPrefix()}video-index:recent`,
+};
+
+/** Group name of the upload's own once-marker (the HTTP function, not a consumer). */
+const UPLOAD_WRITER = 'video-upload';
+
+export const videoStore = {
+  /** Records an accepted upload (after `video.uploaded` was acknowledged), once per event. */
+  async recordUpload(eventId: string, video: VideoUploaded, at = new Date().toISOString()): Promise<boolean> {
+    const key = videoKey(video.video_id);
+    return applyOnce(UPLOAD_WRITER, eventId, [
+      ['HSET', key, 'video_id', video.video_id, 'user_id', video.user_id, 's3_key', video.s3_key, 'size_bytes', video.size_bytes],
+      ['HSETNX', key, 'at:uploaded', at],
+      ['HINCRBY', videoStagesKey(), 'uploaded', 1],
+    ]);
+  },
+
+  /**
+   * Records that `group` brought the video to `stage`, with the step's `fields` (strings) and any
+   * extra `effect`, exactly once per input event.
+   */
+  async completeStep(
+    group: string,
+    eventId: string,
+    video: { video_id: string; user_id: string },
+    stage: Exclude<VideoStage, 'uploaded'>,
+    fields: Record<string, string | number> = {},
+    effect: RedisCommand[] = [],
+  ): Promise<boolean> {
+    const key = videoKey(video.video_id);
+    return applyOnce(group, eventId, [
+      ...effect,
+      ['HSET', key, 'video_id', video.video_id, 'user_id', video.user_id, ...Object.entries(fields).flat(), `at:${stage}`, new Date().toISOString()],
+      ['HINCRBY', videoStagesKey(), stage, 1],
+    ]);
+  },
+
+  async get(videoId: string): Promise<VideoView | undefined> {
+    const fields = await redis().hgetall(videoKey(videoId));
+    if (!fields.video_id) return undefined;
+    const steps: Partial<Record<VideoStage, string>> = {};
+    for (const stage of VIDEO_STAGES) if (fields[`at:${stage}`]) steps[stage] = fields[`at:${stage}`];
+    const status = [...VIDEO_STAGES].reverse().find((stage) => steps[stage] !== undefined) ?? 'uploaded';
+    const view: VideoView = { video_id: fields.video_id, user_id: fields.user_id ?? '', status, steps };
+    if (fields.s3_key) view.s3_key = fields.s3_key;
+    if (fields.size_bytes) view.size_bytes = Number(fields.size_bytes);
+    if (fields.formats) view.formats = JSON.parse(fields.formats) as string[];
+    if (fields.duration_seconds) view.duration_seconds = Number(fields.duration_seconds);
+    if (fields.thumbnail_url) view.thumbnail_url = fields.thumbnail_url;
+    return view;
+  },
+
+  /**
+   * Videos per current status: reached a stage and not the next one. A count can be briefly off
+   * while a later step is recorded before an earlier one; it is never negative.
+   */
+  async countByStatus(): Promise<Record<VideoStage, number>> {
+    const reached = await redis().hgetall(videoStagesKey());
+    const counts = {} as Record<VideoStage, number>;
+    VIDEO_STAGES.forEach((stage, i) => {
+      const here = Number(reached[stage] ?? 0);
+      const next = i + 1 < VIDEO_STAGES.length ? Number(reached[VIDEO_STAGES[i + 1] as VideoStage] ?? 0) : 0;
+      counts[stage] = Math.max(0, here - next);
+    });
+    return counts;
+  },
+};

@@ -1,0 +1,109 @@
+/**
+ * The local gateway (`serverless offline`, as `npm run dev` runs it) refuses requests without a
+ * valid token — even those serverless-offline alone would let through — and the customer of a
+ * checkout is the token's subject whatever the headers say.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { signLocalToken } from '../../lib/http/local-jwt';
+import { freePort } from '../../lib/local/broker';
+import { endOffsets, readRecords } from '../support/kafka';
+
+const ROOT = resolve(__dirname, '../..');
+const work = `.local/esbuild-offline-test-${process.pid}`;
+let offline: ChildProcess;
+let base: string;
+let output = '';
+
+// Tokens are signed with the developer's local key (.local/dev-jwt-key.json, created if missing),
+// the one the functions under serverless-offline verify against, as with `npm run token`.
+beforeAll(async () => {
+  delete process.env.LOCAL_JWT_KEY_FILE;
+  const [httpPort, lambdaPort] = [await freePort(), await freePort()];
+  base = `http://127.0.0.1:${httpPort}`;
+  offline = spawn(
+    join(ROOT, 'node_modules/.bin/serverless'),
+    ['offline', 'start', '--stage', 'local', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_REGION: 'us-east-1',
+        ESBUILD_WORK_FOLDER: work,
+      },
+    },
+  );
+  await new Promise<void>((ready, fail) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Server ready')) ready();
+    };
+    offline.stdout?.on('data', onData);
+    offline.stderr?.on('data', onData);
+    offline.on('exit', (code) => fail(new Error(`serverless offline exited with ${code}:\n${output}`)));
+  });
+}, 120_000);
+
+afterAll(async () => {
+  if (offline?.pid && offline.exitCode === null) {
+    const exited = new Promise((done) => offline.on('exit', done));
+    process.kill(-offline.pid, 'SIGTERM');
+    await exited;
+  }
+  rmSync(join(ROOT, work), { recursive: true, force: true });
+});
+
+const order = JSON.stringify({ items: [{ product_id: 'SKU-9', quantity: 1, price: 3 }] });
+
+function checkout(headers: Record<string, string>): Promise<Response> {
+  return fetch(`${base}/checkout`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: order });
+}
+
+const unsigned = (claims: object) => {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`;
+};
+
+describe('npm run dev gateway', () => {
+  it('serves /health without a token', async () => {
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+  });
+
+  it.each([
+    ['no token', async () => ({})],
+    [
+      'an expired token',
+      async () => ({ authorization: `Bearer ${await signLocalToken({ sub: 'c', issuedAt: Math.floor(Date.now() / 1000) - 7200, expiresIn: 3600 })}` }),
+    ],
+    ['a token for another audience', async () => ({ authorization: `Bearer ${await signLocalToken({ sub: 'c', audience: 'another-api' })}` })],
+    [
+      'an unsigned token with the right claims',
+      async () => ({
+        authorization: `Bearer ${unsigned({ sub: 'c', iss: 'https://auth.local.invalid/', aud: 'kafka-lambda-system-local', exp: 9999999999 })}`,
+      }),
+    ],
+    [
+      'claims injected with sls-offline-authorizer-override',
+      async () => ({ 'sls-offline-authorizer-override': JSON.stringify({ jwt: { claims: { sub: 'c' } } }) }),
+    ],
+  ])('answers 401 to %s', async (_case, headers) => {
+    const response = await checkout(await headers());
+    expect(response.status).toBe(401);
+  });
+
+  it('publishes the checkout for the token’s subject, not for X-Customer-ID', async () => {
+    const from = await endOffsets('order.placed');
+    const token = await signLocalToken({ sub: 'customer-offline-1' });
+    const response = await checkout({ authorization: `Bearer ${token}`, 'x-customer-id': 'customer-other' });
+    expect(response.status).toBe(202);
+    const { order_id } = (await response.json()) as { order_id: string };
+    const records = await readRecords('order.placed', from);
+    const placed = records.map((r) => JSON.parse(String(r.message.value)) as { order_id: string; customer_id: string });
+    expect(placed.find((o) => o.order_id === order_id)?.customer_id).toBe('customer-offline-1');
+  });
+});

@@ -1,0 +1,251 @@
+/**
+ * The CloudFormation that `serverless package` generates for a cloud stage (fake parameters,
+ * nothing reaches AWS): authorizers, event source mappings, least-privilege IAM derived from the
+ * event catalog, VPC, runtime, topics, throttling.
+ */
+import { consumerGroups, deadLetterTopicFor, monitors, publishers, topicOfGroup, topics } from '../../events/catalog';
+import { topicSpecs } from '../../lib/kafka/topics';
+import { type CfnResource, CLOUD_PARAMS, packageStage, resourcesOfType, type Template } from './package';
+
+// Written out here rather than derived with lib/deploy/arns.ts, so a mistake there shows up.
+const ACCOUNT_PREFIX = 'arn:aws:kafka:eu-west-1:123456789012';
+const CLUSTER_PATH = 'orders/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d-2';
+const clusterArn = `${ACCOUNT_PREFIX}:cluster/${CLUSTER_PATH}`;
+const topicArn = (topic: string) => `${ACCOUNT_PREFIX}:topic/${CLUSTER_PATH}/${topic}`;
+const groupArn = (group: string) => `${ACCOUNT_PREFIX}:group/${CLUSTER_PATH}/${group}`;
+const SERVICE_PREFIX = 'kafka-lambda-system-dev-';
+const PUBLIC_ROUTES = new Set(['GET /health', 'GET /dashboard']);
+
+let template: Template;
+
+beforeAll(async () => {
+  const result = await packageStage('dev', CLOUD_PARAMS);
+  if (result.code !== 0 || !result.template) throw new Error(`serverless package failed:\n${result.output}`);
+  template = result.template;
+}, 180_000);
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+function functions(): [string, CfnResource][] {
+  return resourcesOfType(template, 'AWS::Lambda::Function');
+}
+
+/** `checkout` for the function resource whose FunctionName is `kafka-lambda-system-dev-checkout`. */
+function shortName(fn: CfnResource): string {
+  const name = String(fn.Properties.FunctionName);
+  expect(name.startsWith(SERVICE_PREFIX)).toBe(true);
+  return name.slice(SERVICE_PREFIX.length);
+}
+
+function statementsOf(fn: CfnResource): Statement[] {
+  const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const role = template.Resources[roleId];
+  expect(role?.Type).toBe('AWS::IAM::Role');
+  const policies = (role?.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[];
+  return policies.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+/** Every (action, resource) pair a set of statements allows, for actions of the given services. */
+function grants(statements: Statement[], services: string[]): string[] {
+  const pairs = statements.flatMap((s) => {
+    const actions = [s.Action].flat().filter((a) => services.some((service) => a.startsWith(`${service}:`)));
+    const resources = [s.Resource].flat().map((r) => (typeof r === 'string' ? r : JSON.stringify(r)));
+    return actions.flatMap((a) => resources.map((r) => `${a} ${r}`));
+  });
+  return [...new Set(pairs)].sort();
+}
+
+/** The consumer groups whose mappings feed the function resource `logicalId`. */
+function groupsOf(logicalId: string): string[] {
+  return resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
+    .filter(([, m]) => (m.Properties.FunctionName as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] === logicalId)
+    .map(([, m]) => (m.Properties.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId: string }).ConsumerGroupId);
+}
+
+/** What the catalog says a function may do on Kafka, as (action, resource) pairs. */
+function expectedKafkaGrants(logicalId: string, name: string): string[] {
+  const pairs: string[] = [];
+  const on = (resource: string, ...actions: string[]) => pairs.push(...actions.map((a) => `${a} ${resource}`));
+  const groups = groupsOf(logicalId);
+  const written: string[] = [];
+  for (const group of groups) {
+    on(topicArn(topicOfGroup(group).name), 'kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData');
+    on(groupArn(group), 'kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup');
+    on(clusterArn, 'kafka-cluster:DescribeClusterDynamicConfiguration');
+    written.push(deadLetterTopicFor(group), ...(publishers[group] ?? []));
+  }
+  if (groups.length === 0) written.push(...(publishers[name] ?? []));
+  for (const topic of written) on(topicArn(topic), 'kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData');
+  if (written.length > 0) on(clusterArn, 'kafka-cluster:WriteDataIdempotently');
+
+  if (monitors.includes(name)) {
+    for (const topic of [...topics.map((t) => t.name), ...consumerGroups.map(deadLetterTopicFor)]) on(topicArn(topic), 'kafka-cluster:DescribeTopic');
+    for (const group of consumerGroups) on(groupArn(group), 'kafka-cluster:DescribeGroup');
+  }
+
+  const provisioner = (template.Resources.KafkaTopics?.Properties.ServiceToken as { 'Fn::GetAtt': string[] } | undefined)?.['Fn::GetAtt'][0];
+  if (logicalId === provisioner) {
+    for (const spec of topicSpecs({ replicationFactor: 3 })) {
+      on(
+        topicArn(spec.name),
+        'kafka-cluster:DescribeTopic',
+        'kafka-cluster:CreateTopic',
+        'kafka-cluster:AlterTopic',
+        'kafka-cluster:DescribeTopicDynamicConfiguration',
+        'kafka-cluster:AlterTopicDynamicConfiguration',
+      );
+    }
+  }
+  if (pairs.length > 0) {
+    on(clusterArn, 'kafka-cluster:Connect', 'kafka:DescribeCluster', 'kafka:DescribeClusterV2', 'kafka:GetBootstrapBrokers');
+  }
+  return [...new Set(pairs)].sort();
+}
+
+describe('least-privilege IAM, generated from the event catalog', () => {
+  it('gives every function a role of its own and creates no shared role', () => {
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    const roles = functions().map(([, fn]) => JSON.stringify(fn.Properties.Role));
+    expect(new Set(roles).size).toBe(roles.length);
+  });
+
+  it('grants each function exactly the Kafka actions and resources the catalog implies', () => {
+    const checked: string[] = [];
+    for (const [logicalId, fn] of functions()) {
+      const name = shortName(fn);
+      expect({ function: name, grants: grants(statementsOf(fn), ['kafka', 'kafka-cluster']) }).toEqual({
+        function: name,
+        grants: expectedKafkaGrants(logicalId, name),
+      });
+      checked.push(name);
+    }
+    // The producers the catalog declares are all checked (a renamed function would escape otherwise).
+    const producers = Object.keys(publishers).filter((p) => !consumerGroups.includes(p));
+    expect(checked).toEqual(expect.arrayContaining(producers));
+  });
+
+  it('lets a consumer write its own dead-letter topic and nobody else’s', () => {
+    const [, inventory] = functions().find(([, fn]) => shortName(fn) === 'inventory') ?? [];
+    const allowed = grants(statementsOf(inventory as CfnResource), ['kafka-cluster']);
+    expect(allowed).toContain(`kafka-cluster:WriteData ${topicArn('inventory-service.dlq')}`);
+    expect(allowed).not.toContain(`kafka-cluster:WriteData ${topicArn('payment-service.dlq')}`);
+    expect(allowed).not.toContain(`kafka-cluster:WriteData ${topicArn('order.placed')}`);
+  });
+
+  it('never gives a Kafka action a wildcard resource', () => {
+    for (const [, fn] of functions()) {
+      for (const statement of statementsOf(fn)) {
+        const kafkaActions = [statement.Action].flat().filter((a) => a.startsWith('kafka'));
+        if (kafkaActions.length === 0) continue;
+        for (const resource of [statement.Resource].flat()) {
+          expect(typeof resource).toBe('string');
+          expect(resource).not.toContain('*');
+        }
+        expect(kafkaActions.some((a) => a.includes('*'))).toBe(false);
+      }
+    }
+  });
+
+  it('scopes logs to the function’s own log group', () => {
+    for (const [, fn] of functions()) {
+      const logs = grants(statementsOf(fn), ['logs']);
+      expect(logs.length).toBeGreaterThan(0);
+      for (const grant of logs) expect(grant).toContain(`:log-group:/aws/lambda/${fn.Properties.FunctionName}:*`);
+    }
+  });
+});
+
+describe('authenticated gateway', () => {
+  it('puts the JWT authorizer on every route but the public ones', () => {
+    const [authorizerId, authorizer] = resourcesOfType(template, 'AWS::ApiGatewayV2::Authorizer')[0] ?? [];
+    expect(authorizer?.Properties).toMatchObject({
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: CLOUD_PARAMS.jwtIssuer, Audience: [CLOUD_PARAMS.jwtAudience] },
+    });
+    const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
+    expect(routes.length).toBeGreaterThan(2);
+    for (const [, route] of routes) {
+      const key = String(route.Properties.RouteKey);
+      if (PUBLIC_ROUTES.has(key)) {
+        expect({ key, auth: route.Properties.AuthorizationType }).toEqual({ key, auth: undefined });
+      } else {
+        expect({ key, auth: route.Properties.AuthorizationType, id: route.Properties.AuthorizerId }).toEqual({
+          key,
+          auth: 'JWT',
+          id: { Ref: authorizerId },
+        });
+      }
+    }
+    expect(routes.map(([, r]) => r.Properties.RouteKey)).toContain('GET /health');
+  });
+
+  it('allows the dashboard origin (CORS) and throttles the stage', () => {
+    const [, api] = resourcesOfType(template, 'AWS::ApiGatewayV2::Api')[0] ?? [];
+    expect(api?.Properties.CorsConfiguration).toMatchObject({ AllowOrigins: [CLOUD_PARAMS.dashboardOrigin], AllowHeaders: ['Authorization', 'Content-Type'] });
+    const [, stage] = resourcesOfType(template, 'AWS::ApiGatewayV2::Stage')[0] ?? [];
+    expect(stage?.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 });
+  });
+});
+
+describe('functions', () => {
+  it('run in the cluster’s VPC on nodejs22.x or newer', () => {
+    for (const [, fn] of functions()) {
+      expect(fn.Properties.VpcConfig).toEqual({
+        SubnetIds: { 'Fn::Split': [',', CLOUD_PARAMS.subnetIds] },
+        SecurityGroupIds: { 'Fn::Split': [',', CLOUD_PARAMS.securityGroupIds] },
+      });
+      const version = Number(/^nodejs(\d+)\.x$/.exec(String(fn.Properties.Runtime))?.[1]);
+      expect(version).toBeGreaterThanOrEqual(22);
+    }
+  });
+
+  it('get the stage’s cluster and Redis, and no local broker', () => {
+    for (const [, fn] of functions()) {
+      const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env).toMatchObject({ MSK_CLUSTER_ARN: CLOUD_PARAMS.mskClusterArn, REDIS_URL: CLOUD_PARAMS.redisUrl, KAFKA_BROKERS: '' });
+    }
+    expect(template.Parameters?.MskCluster?.Default).toBe(CLOUD_PARAMS.mskClusterArn);
+  });
+});
+
+describe('Kafka triggers', () => {
+  it('has exactly one event source mapping per consumer group of the catalog, with the failure settings', () => {
+    const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+    const groups = mappings.map(([, m]) => (m.Properties.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId: string }).ConsumerGroupId);
+    expect([...groups].sort()).toEqual([...consumerGroups].sort());
+    for (const [, mapping] of mappings) {
+      const group = (mapping.Properties.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId: string }).ConsumerGroupId;
+      expect({ group, ...mapping.Properties }).toMatchObject({
+        group,
+        EventSourceArn: { Ref: 'MskCluster' },
+        Topics: [topicOfGroup(group).name],
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
+        MaximumRetryAttempts: 3,
+        MaximumRecordAgeInSeconds: 86400,
+        BisectBatchOnFunctionError: true,
+        DestinationConfig: { OnFailure: { Destination: `kafka://${deadLetterTopicFor(group)}` } },
+      });
+      // A mapping starts only once its topics exist.
+      expect([mapping.DependsOn].flat()).toContain('KafkaTopics');
+    }
+  });
+});
+
+describe('topics at deploy time', () => {
+  it('provisions every catalog topic and dead-letter topic, with replication factor 3 by default', () => {
+    const resource = template.Resources.KafkaTopics;
+    expect(resource?.Type).toBe('Custom::KafkaTopics');
+    expect(resource?.Properties.Topics).toEqual(topicSpecs({ replicationFactor: 3 }));
+    const names = ((resource?.Properties.Topics ?? []) as { name: string }[]).map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining([...topics.map((t) => t.name), ...consumerGroups.map(deadLetterTopicFor)]));
+    const provisioner = template.Resources.ProvisionTopicsLambdaFunction;
+    expect(resource?.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': ['ProvisionTopicsLambdaFunction', 'Arn'] });
+    expect(provisioner?.Properties.VpcConfig).toBeDefined();
+  });
+});

@@ -1,0 +1,198 @@
+/**
+ * The fault-and-load suite: the whole local system (real broker, Redis, `serverless offline` with
+ * the Kafka triggers) under HTTP load from autocannon, with faults injected, then reconciled:
+ * every accepted request is in Kafka once and applied once by every consumer group; rejected
+ * requests left nothing behind. Each scenario prints one line of figures.
+ *
+ * `npm test` runs it at a small scale; `npm run test:faults` at full scale (FAULT_SCALE=full).
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { orderPlaced, userEvents } from '../../events/catalog';
+import { fuzzRequests } from './fuzz';
+import { checkoutLoad, customerTokens, eventsLoad, type LoadResult } from './load';
+import { poisonRecords } from './poison';
+import { type Counts, reconcileCheckouts, reconcileEvents, snapshot } from './reconcile';
+import { LocalSystem } from './system';
+
+const FULL = process.env.FAULT_SCALE === 'full';
+/** Requests per scenario and kind. */
+const N = FULL ? 10_000 : 600;
+const FUZZ = FULL ? 20_000 : 10_000;
+
+let system: LocalSystem;
+let tokens: string[];
+
+beforeAll(async () => {
+  system = await LocalSystem.start();
+  tokens = await customerTokens();
+}, 180_000);
+
+afterAll(async () => {
+  await system?.stop();
+}, 60_000);
+
+const REPORT = join(__dirname, '../../test-artifacts/faults.txt');
+
+function report(scenario: string, loads: LoadResult<unknown>[], counts: Counts[], durationMs: number): void {
+  const sum = (f: (c: Counts) => number) => counts.reduce((s, c) => s + f(c), 0);
+  const sent = loads.reduce((s, l) => s + l.sent, 0);
+  const accepted = loads.reduce((s, l) => s + l.accepted.length, 0);
+  const rejected = loads.reduce((s, l) => s + l.rejected + l.unavailable + l.errors, 0);
+  const line =
+    `${scenario}: sent=${sent} accepted=${accepted} rejected=${rejected} delivered=${sum((c) => c.delivered)} effects=${sum((c) => c.effects)} ` +
+    `duplicates=${sum((c) => c.duplicates)} lost=${sum((c) => c.lost)} dead-lettered=${sum((c) => c.deadLettered)} unaccounted=${sum((c) => c.unaccounted)} ` +
+    `duration=${(durationMs / 1000).toFixed(1)}s`;
+  console.log(line);
+  mkdirSync(join(__dirname, '../../test-artifacts'), { recursive: true });
+  appendFileSync(REPORT, `${new Date().toISOString()} ${line}\n`);
+}
+
+function expectClean(counts: Counts, accepted: number, groups: number): void {
+  expect({ lost: counts.lost, duplicates: counts.duplicates, unaccounted: counts.unaccounted }).toEqual({ lost: 0, duplicates: 0, unaccounted: 0 });
+  expect(counts.delivered).toBe(accepted);
+  expect(counts.effects).toBe(accepted * groups);
+}
+
+it('1. steady load: every accepted checkout and event is in Kafka once and applied once per group', async () => {
+  const started = Date.now();
+  const before = await snapshot(system.kafka());
+  const [orders, events] = await Promise.all([
+    checkoutLoad({ url: system.url, count: N, tag: 'steady' }, tokens),
+    eventsLoad({ url: system.url, count: N, tag: 'steady' }, tokens),
+  ]);
+  expect(orders.accepted.length).toBe(N);
+  expect(events.accepted.length).toBe(N);
+  const counts = [await reconcileCheckouts(system, 'steady', orders.accepted, before), await reconcileEvents(system, 'steady', events.accepted, before)];
+  report('steady', [orders, events], counts, Date.now() - started);
+  expectClean(counts[0] as Counts, N, orderPlaced.consumerGroups.length);
+  expectClean(counts[1] as Counts, N, 1);
+  expect(counts.reduce((s, c) => s + c.deadLettered, 0)).toBe(0);
+});
+
+it('2. broker outage mid-load: 503 fast, no false 202, everything accepted is delivered after the restart', async () => {
+  const started = Date.now();
+  const before = await snapshot(system.kafka());
+  let outage: Promise<void> | undefined;
+  const orders = await checkoutLoad(
+    {
+      url: system.url,
+      count: N,
+      tag: 'outage',
+      connections: 10,
+      onProgress: (answered) => {
+        if (answered === Math.floor(N / 4) && !outage) {
+          outage = (async () => {
+            await system.killBroker();
+            await new Promise((r) => setTimeout(r, 5000));
+            await system.restartBroker();
+          })();
+        }
+      },
+    },
+    tokens,
+  );
+  await outage;
+  const counts = await reconcileCheckouts(system, 'outage', orders.accepted, before);
+  report('broker-outage', [orders], [counts], Date.now() - started);
+  console.log(`broker-outage: 503s=${orders.unavailable} max latency=${orders.latencyMax} ms`);
+  expect(orders.unavailable).toBeGreaterThan(0);
+  expect(orders.serverErrors).toBe(0);
+  // No answer took longer than the function timeout (10 s): nobody hangs on a dead broker.
+  expect(orders.latencyMax).toBeLessThan(10_000 + 2_000);
+  expectClean(counts, orders.accepted.length, orderPlaced.consumerGroups.length);
+}, 600_000);
+
+it('3. the trigger process SIGKILLed repeatedly during consumption: all accepted events processed, each effect once', async () => {
+  const started = Date.now();
+  const before = await snapshot(system.kafka());
+  const kills: number[] = [Math.floor(N / 3), Math.floor((2 * N) / 3)];
+  let restarting: Promise<void> = Promise.resolve();
+  const orders = await checkoutLoad(
+    {
+      url: system.url,
+      count: N,
+      tag: 'sigkill',
+      connections: 10,
+      onProgress: (answered) => {
+        if (answered === kills[0]) {
+          kills.shift();
+          restarting = restarting.then(async () => {
+            await system.killOffline();
+            await system.startOffline();
+          });
+        }
+      },
+    },
+    tokens,
+  );
+  await restarting;
+  // And once more while the consumers are still catching up.
+  await system.killOffline();
+  await system.startOffline();
+  const counts = await reconcileCheckouts(system, 'sigkill', orders.accepted, before);
+  report('sigkill', [orders], [counts], Date.now() - started);
+  expect(orders.accepted.length).toBeGreaterThan(0);
+  expectClean(counts, orders.accepted.length, orderPlaced.consumerGroups.length);
+}, 600_000);
+
+it('4. Redis unavailable for a while: records retried later, nothing dead-lettered, nothing lost, effects once', async () => {
+  const started = Date.now();
+  const before = await snapshot(system.kafka());
+  await system.stopRedis();
+  const [orders, events] = await Promise.all([
+    checkoutLoad({ url: system.url, count: Math.floor(N / 2), tag: 'redis' }, tokens),
+    eventsLoad({ url: system.url, count: Math.floor(N / 2), tag: 'redis' }, tokens),
+  ]);
+  await new Promise((r) => setTimeout(r, 8000));
+  await system.startRedis();
+  const counts = [await reconcileCheckouts(system, 'redis', orders.accepted, before), await reconcileEvents(system, 'redis', events.accepted, before)];
+  report('redis-outage', [orders, events], counts, Date.now() - started);
+  expectClean(counts[0] as Counts, orders.accepted.length, orderPlaced.consumerGroups.length);
+  expectClean(counts[1] as Counts, events.accepted.length, 1);
+  expect(counts.reduce((s, c) => s + c.deadLettered, 0)).toBe(0);
+}, 600_000);
+
+it('5. poison records among good traffic: each lands in every group dead-letter topic with its reason', async () => {
+  const started = Date.now();
+  const before = await snapshot(system.kafka());
+  const poison = await poisonRecords(system);
+  const [orders, events] = await Promise.all([
+    checkoutLoad({ url: system.url, count: Math.floor(N / 2), tag: 'poison' }, tokens),
+    eventsLoad({ url: system.url, count: Math.floor(N / 2), tag: 'poison' }, tokens),
+  ]);
+  await poison.produceMore();
+  const counts = [await reconcileCheckouts(system, 'poison', orders.accepted, before), await reconcileEvents(system, 'poison', events.accepted, before)];
+  const perGroup = await poison.deadLettersPerGroup(before);
+  report('poison', [orders, events], counts, Date.now() - started);
+  console.log(`poison: produced per topic ${JSON.stringify(poison.produced)}, dead letters per group ${JSON.stringify(perGroup.counts)}`);
+  expectClean(counts[0] as Counts, orders.accepted.length, orderPlaced.consumerGroups.length);
+  expectClean(counts[1] as Counts, events.accepted.length, 1);
+  for (const group of orderPlaced.consumerGroups) expect(perGroup.counts[group]).toBe(poison.produced[orderPlaced.name]);
+  for (const group of userEvents.consumerGroups) expect(perGroup.counts[group]).toBe(poison.produced[userEvents.name]);
+  expect(perGroup.withoutReason).toBe(0);
+}, 600_000);
+
+it('6. HTTP fuzzing: malformed requests get 4xx, never 5xx, publish nothing, and the process stays up', async () => {
+  const started = Date.now();
+  const before = await snapshot(system.kafka());
+  const result = await fuzzRequests(system, FUZZ);
+  const after = await snapshot(system.kafka());
+  let published = 0;
+  for (const topic of [orderPlaced.name, userEvents.name]) {
+    for (const [partition, high] of after.offsets.get(topic) ?? new Map<number, number>()) published += high - (before.offsets.get(topic)?.get(partition) ?? 0);
+  }
+  console.log(
+    `fuzz: sent=${result.sent} 4xx=${result.clientErrors} 5xx=${result.serverErrors} 2xx=${result.successes} no-answer=${result.errors} published=${published} duration=${((Date.now() - started) / 1000).toFixed(1)}s`,
+  );
+  appendFileSync(
+    REPORT,
+    `${new Date().toISOString()} fuzz: sent=${result.sent} 4xx=${result.clientErrors} 5xx=${result.serverErrors} published=${published}\n`,
+  );
+  expect(result.sent).toBeGreaterThanOrEqual(10_000);
+  expect(result.serverErrors).toBe(0);
+  expect(result.successes).toBe(0);
+  expect(result.errors).toBe(0);
+  expect(published).toBe(0);
+  expect((await fetch(`${system.url}/health`)).status).toBe(200);
+}, 900_000);

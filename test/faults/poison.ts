@@ -1,0 +1,65 @@
+/**
+ * Poison records produced straight to the topics with a plain Kafka client, bypassing the HTTP
+ * validation: bytes that are not JSON, JSON that breaks the schema, and oversized values.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Message } from 'kafkajs';
+import { deadLetterTopicFor, orderPlaced, userEvents } from '../../events/catalog';
+import { DLQ_HEADER } from '../../lib/consumer';
+import { readRecords } from '../support/kafka';
+import type { Snapshot } from './reconcile';
+import type { LocalSystem } from './system';
+
+function poisonFor(topic: string, round: number): Message[] {
+  const headers = () => ({ ce_id: randomUUID(), ce_type: 'poison', ce_source: 'faults', ce_specversion: '1.0', 'content-type': 'application/json' });
+  return [
+    { key: `poison-${round}-a`, value: Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x22]), headers: headers() },
+    { key: `poison-${round}-b`, value: '{"order_id": "not-a-uuid", "items": "nope"}', headers: headers() },
+    { key: `poison-${round}-c`, value: JSON.stringify({ type: 'page_view', session_id: 42, topic }), headers: headers() },
+    // Oversized: 700 KB of id, far past any field's limit.
+    { key: `poison-${round}-d`, value: JSON.stringify({ customer_id: 'x'.repeat(700_000), session_id: 'y' }), headers: headers() },
+    { key: null, value: '[]' },
+  ];
+}
+
+export async function poisonRecords(system: LocalSystem) {
+  const producer = system.kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const produced: Record<string, number> = { [orderPlaced.name]: 0, [userEvents.name]: 0 };
+  let round = 0;
+  const produceRound = async () => {
+    round++;
+    for (const topic of [orderPlaced.name, userEvents.name]) {
+      const messages = poisonFor(topic, round);
+      await producer.send({ topic, acks: -1, messages });
+      produced[topic] = (produced[topic] ?? 0) + messages.length;
+    }
+  };
+  await produceRound();
+  return {
+    produced,
+    async produceMore() {
+      await produceRound();
+      await producer.disconnect();
+    },
+    /** Dead letters per group written since `before`, waiting (bounded) until each group has them all. */
+    async deadLettersPerGroup(before: Snapshot, timeoutMs = 120_000) {
+      const kafka = system.kafka();
+      const counts: Record<string, number> = {};
+      let withoutReason = 0;
+      const expected = (group: string) => produced[orderPlaced.consumerGroups.includes(group) ? orderPlaced.name : userEvents.name] ?? 0;
+      for (const group of [...orderPlaced.consumerGroups, ...userEvents.consumerGroups]) {
+        const topic = deadLetterTopicFor(group);
+        const deadline = Date.now() + timeoutMs;
+        let records = await readRecords(topic, before.offsets.get(topic) ?? new Map(), kafka);
+        while (records.length < expected(group) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 1000));
+          records = await readRecords(topic, before.offsets.get(topic) ?? new Map(), kafka);
+        }
+        counts[group] = records.length;
+        withoutReason += records.filter((r) => !r.message.headers?.[DLQ_HEADER.error] || !r.message.headers?.[DLQ_HEADER.offset]).length;
+      }
+      return { counts, withoutReason };
+    },
+  };
+}
