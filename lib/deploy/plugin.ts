@@ -5,13 +5,19 @@
  *   or malformed, naming it (lib/deploy/stage.ts);
  * - gives every function its own execution role, generated from the event catalog
  *   (lib/deploy/iam.ts), instead of the one shared role Serverless would create;
+ * - gives every `msk` event source mapping Lambda's trigger settings from `custom.kafkaTrigger`
+ *   (partial batch responses, retries, bisect) and its group's dead-letter topic as on-failure
+ *   destination, through `resources.extensions` — which `serverless offline` reads too — unless
+ *   the mapping's own extension entry says otherwise;
  * - makes every Kafka event source mapping wait for the deploy-time topics (`Custom::KafkaTopics`);
  * - refuses an HTTP route without the JWT authorizer unless it is listed as public.
  *
  * Settings, from serverless.yml:
  *   custom.deploy.stageParameters   the stage's parameters (`${param:...}`), checked and used here
  *   custom.deploy.publicRoutes      routes served without a token, e.g. `GET /health`
+ *   custom.kafkaTrigger             mapping properties every Kafka trigger gets
  */
+import { deadLetterTopicFor } from '../../events/catalog';
 import { mskArns } from './arns';
 import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements } from './iam';
 import { checkStageParams, LOCAL_STAGE, rawStageParams } from './stage';
@@ -32,12 +38,17 @@ interface Resource {
 interface Serverless {
   service: {
     provider: { stage: string; vpc?: unknown; compiledCloudFormationTemplate: { Resources: Record<string, Resource> } };
-    custom?: { deploy?: DeploySettings };
+    custom?: { deploy?: DeploySettings; kafkaTrigger?: Record<string, unknown> };
+    resources?: { extensions?: Record<string, { Properties?: Record<string, unknown> }> };
     getAllFunctions(): string[];
     getFunction(name: string): FunctionObject;
   };
   getProvider(name: 'aws'): {
-    naming: { getNormalizedFunctionName(name: string): string; getLambdaLogicalId(name: string): string };
+    naming: {
+      getNormalizedFunctionName(name: string): string;
+      getLambdaLogicalId(name: string): string;
+      getMSKEventLogicalId(functionName: string, clusterName: string, topic: string): string;
+    };
     getStage(): string;
   };
   classes: { Error: new (message: string) => Error };
@@ -71,6 +82,7 @@ export class DeployPlugin {
         this.guard(() => {
           this.checkParameters();
           this.normalizeAuthorizers();
+          this.applyKafkaTriggerSettings();
         }),
       'before:package:setupProviderConfiguration': () => this.guard(() => this.assignRoles()),
       'after:aws:package:finalize:mergeCustomProviderResources': () => this.guard(() => this.completeTemplate()),
@@ -110,6 +122,36 @@ export class DeployPlugin {
       for (const event of service.getFunction(name).events ?? []) {
         const route = event.httpApi as { authorizer?: unknown } | undefined;
         if (route && typeof route.authorizer === 'string') route.authorizer = { name: route.authorizer };
+      }
+    }
+  }
+
+  /**
+   * The `msk` event has no option for partial batch responses, retries, bisect or an on-failure
+   * destination: merge them into every mapping here, so adding a consumer is a function and its
+   * `msk` event, and no mapping can be forgotten (without ReportBatchItemFailures Lambda would
+   * ignore the runtime's batchItemFailures and skip failed records for good).
+   */
+  private applyKafkaTriggerSettings(): void {
+    const { service } = this.serverless;
+    const naming = this.serverless.getProvider('aws').naming;
+    const defaults = service.custom?.kafkaTrigger ?? {};
+    service.resources ??= {};
+    const extensions = (service.resources.extensions ??= {});
+    for (const name of service.getAllFunctions()) {
+      for (const event of service.getFunction(name).events ?? []) {
+        const msk = event.msk as { arn?: unknown; topic?: string; consumerGroupId?: string } | undefined;
+        if (!msk?.topic || !msk.consumerGroupId) continue;
+        const logicalId = naming.getMSKEventLogicalId(name, clusterNameToken(msk.arn), msk.topic);
+        const own = extensions[logicalId] ?? {};
+        extensions[logicalId] = {
+          ...own,
+          Properties: {
+            ...defaults,
+            DestinationConfig: { OnFailure: { Destination: `kafka://${deadLetterTopicFor(msk.consumerGroupId)}` } },
+            ...own.Properties,
+          },
+        };
       }
     }
   }
@@ -191,4 +233,13 @@ export class DeployPlugin {
       }
     }
   }
+}
+
+/** The cluster part of an msk mapping's logical id, as Serverless derives it from the event's `arn`. */
+function clusterNameToken(arn: unknown): string {
+  if (arn && typeof arn === 'object') {
+    const ref = arn as { Ref?: string; 'Fn::ImportValue'?: string };
+    return String(ref.Ref ?? ref['Fn::ImportValue'] ?? '');
+  }
+  return String(arn ?? '').split('/')[1] ?? '';
 }
