@@ -17,7 +17,7 @@ import { LocalSystem } from './system';
 
 const FULL = process.env.FAULT_SCALE === 'full';
 /** Requests per scenario and kind. */
-const N = FULL ? 10_000 : 600;
+const N = Number(process.env.FAULT_REQUESTS ?? (FULL ? 10_000 : 600));
 const FUZZ = FULL ? 20_000 : 10_000;
 
 let system: LocalSystem;
@@ -39,6 +39,11 @@ function report(scenario: string, loads: LoadResult<unknown>[], counts: Counts[]
   const sent = loads.reduce((s, l) => s + l.sent, 0);
   const accepted = loads.reduce((s, l) => s + l.accepted.length, 0);
   const rejected = loads.reduce((s, l) => s + l.rejected + l.unavailable + l.errors, 0);
+  for (const l of loads) {
+    console.log(
+      `${scenario} load: sent=${l.sent} accepted=${l.accepted.length} 4xx=${l.rejected} 5xx=${l.unavailable} no-answer=${l.errors} answered=${l.answered} statuses=${JSON.stringify(l.statuses)} rps=${Math.round(l.requestsPerSecond)} p50=${l.latencyP50}ms p99=${l.latencyP99}ms max=${l.latencyMax}ms`,
+    );
+  }
   const line =
     `${scenario}: sent=${sent} accepted=${accepted} rejected=${rejected} delivered=${sum((c) => c.delivered)} effects=${sum((c) => c.effects)} ` +
     `duplicates=${sum((c) => c.duplicates)} lost=${sum((c) => c.lost)} dead-lettered=${sum((c) => c.deadLettered)} unaccounted=${sum((c) => c.unaccounted)} ` +
@@ -48,8 +53,14 @@ function report(scenario: string, loads: LoadResult<unknown>[], counts: Counts[]
   appendFileSync(REPORT, `${new Date().toISOString()} ${line}\n`);
 }
 
-function expectClean(counts: Counts, accepted: number, groups: number): void {
-  expect({ lost: counts.lost, duplicates: counts.duplicates, unaccounted: counts.unaccounted }).toEqual({ lost: 0, duplicates: 0, unaccounted: 0 });
+/**
+ * Nothing lost, nothing doubled. A record nobody accepted may exist only for a request answered 5xx
+ * (a write whose acknowledgement came too late is in Kafka though the caller was told to retry:
+ * at-least-once); never for a 4xx.
+ */
+function expectClean(counts: Counts, accepted: number, groups: number, ambiguous = 0): void {
+  expect({ lost: counts.lost, duplicates: counts.duplicates }).toEqual({ lost: 0, duplicates: 0 });
+  expect(counts.unaccounted).toBeLessThanOrEqual(ambiguous);
   expect(counts.delivered).toBe(accepted);
   expect(counts.effects).toBe(accepted * groups);
 }
@@ -61,12 +72,12 @@ it('1. steady load: every accepted checkout and event is in Kafka once and appli
     checkoutLoad({ url: system.url, count: N, tag: 'steady' }, tokens),
     eventsLoad({ url: system.url, count: N, tag: 'steady' }, tokens),
   ]);
-  expect(orders.accepted.length).toBe(N);
-  expect(events.accepted.length).toBe(N);
   const counts = [await reconcileCheckouts(system, 'steady', orders.accepted, before), await reconcileEvents(system, 'steady', events.accepted, before)];
   report('steady', [orders, events], counts, Date.now() - started);
-  expectClean(counts[0] as Counts, N, orderPlaced.consumerGroups.length);
-  expectClean(counts[1] as Counts, N, 1);
+  expect(orders.accepted.length).toBe(N);
+  expect(events.accepted.length).toBe(N);
+  expectClean(counts[0] as Counts, orders.accepted.length, orderPlaced.consumerGroups.length, orders.unavailable);
+  expectClean(counts[1] as Counts, events.accepted.length, 1, events.unavailable);
   expect(counts.reduce((s, c) => s + c.deadLettered, 0)).toBe(0);
 });
 
@@ -100,7 +111,7 @@ it('2. broker outage mid-load: 503 fast, no false 202, everything accepted is de
   expect(orders.serverErrors).toBe(0);
   // No answer took longer than the function timeout (10 s): nobody hangs on a dead broker.
   expect(orders.latencyMax).toBeLessThan(10_000 + 2_000);
-  expectClean(counts, orders.accepted.length, orderPlaced.consumerGroups.length);
+  expectClean(counts, orders.accepted.length, orderPlaced.consumerGroups.length, orders.unavailable);
 }, 600_000);
 
 it('3. the trigger process SIGKILLed repeatedly during consumption: all accepted events processed, each effect once', async () => {
@@ -133,7 +144,7 @@ it('3. the trigger process SIGKILLed repeatedly during consumption: all accepted
   const counts = await reconcileCheckouts(system, 'sigkill', orders.accepted, before);
   report('sigkill', [orders], [counts], Date.now() - started);
   expect(orders.accepted.length).toBeGreaterThan(0);
-  expectClean(counts, orders.accepted.length, orderPlaced.consumerGroups.length);
+  expectClean(counts, orders.accepted.length, orderPlaced.consumerGroups.length, orders.unavailable);
 }, 600_000);
 
 it('4. Redis unavailable for a while: records retried later, nothing dead-lettered, nothing lost, effects once', async () => {
@@ -148,8 +159,8 @@ it('4. Redis unavailable for a while: records retried later, nothing dead-letter
   await system.startRedis();
   const counts = [await reconcileCheckouts(system, 'redis', orders.accepted, before), await reconcileEvents(system, 'redis', events.accepted, before)];
   report('redis-outage', [orders, events], counts, Date.now() - started);
-  expectClean(counts[0] as Counts, orders.accepted.length, orderPlaced.consumerGroups.length);
-  expectClean(counts[1] as Counts, events.accepted.length, 1);
+  expectClean(counts[0] as Counts, orders.accepted.length, orderPlaced.consumerGroups.length, orders.unavailable);
+  expectClean(counts[1] as Counts, events.accepted.length, 1, events.unavailable);
   expect(counts.reduce((s, c) => s + c.deadLettered, 0)).toBe(0);
 }, 600_000);
 
@@ -166,8 +177,8 @@ it('5. poison records among good traffic: each lands in every group dead-letter 
   const perGroup = await poison.deadLettersPerGroup(before);
   report('poison', [orders, events], counts, Date.now() - started);
   console.log(`poison: produced per topic ${JSON.stringify(poison.produced)}, dead letters per group ${JSON.stringify(perGroup.counts)}`);
-  expectClean(counts[0] as Counts, orders.accepted.length, orderPlaced.consumerGroups.length);
-  expectClean(counts[1] as Counts, events.accepted.length, 1);
+  expectClean(counts[0] as Counts, orders.accepted.length, orderPlaced.consumerGroups.length, orders.unavailable);
+  expectClean(counts[1] as Counts, events.accepted.length, 1, events.unavailable);
   for (const group of orderPlaced.consumerGroups) expect(perGroup.counts[group]).toBe(poison.produced[orderPlaced.name]);
   for (const group of userEvents.consumerGroups) expect(perGroup.counts[group]).toBe(poison.produced[userEvents.name]);
   expect(perGroup.withoutReason).toBe(0);

@@ -21,9 +21,9 @@ export interface LoadResult<A> {
   accepted: A[];
   /** 4xx answers. */
   rejected: number;
-  /** 5xx answers, 503 included. */
+  /** Answers that accepted nothing for sure: 5xx, 503 included (the write may or may not have landed). */
   unavailable: number;
-  /** 5xx answers other than 503. */
+  /** Of those, the ones that were not our 503: function errors and timeouts. */
   serverErrors: number;
   /** Requests that got no answer (connection refused or reset, timeouts). */
   errors: number;
@@ -32,6 +32,9 @@ export interface LoadResult<A> {
   latencyMax: number;
   requestsPerSecond: number;
   durationMs: number;
+  /** Answers seen (autocannon may stop before the last in-flight answers arrive). */
+  answered: number;
+  statuses: Record<number, number>;
 }
 
 export interface LoadOptions {
@@ -68,10 +71,11 @@ async function drive<A>(
   let unavailable = 0;
   let serverErrors = 0;
   const pending = new Map<number, (responseBody: string) => A | undefined>();
+  const statuses = new Map<number, number>();
   const started = Date.now();
   const result = await autocannon({
     url: options.url,
-    connections: options.connections ?? 20,
+    connections: options.connections ?? 8,
     amount: options.count,
     timeout: 20,
     requests: [
@@ -94,11 +98,14 @@ async function drive<A>(
           const accept = pending.get(i);
           pending.delete(i);
           answered++;
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
           if (status === 202 || status === 204) {
             const value = accept?.(responseBody);
             if (value !== undefined) accepted.push(value);
           } else if (status >= 400 && status < 500) rejected++;
-          else if (status >= 500) {
+          else {
+            // serverless-offline answers a function error or timeout on an HTTP API route with 200 and
+            // the error as body, where API Gateway answers 5xx: count those as the 5xx they are.
             unavailable++;
             if (status !== 503) serverErrors++;
           }
@@ -119,6 +126,8 @@ async function drive<A>(
     latencyMax: result.latency.max,
     requestsPerSecond: result.requests.average,
     durationMs: Date.now() - started,
+    answered,
+    statuses: Object.fromEntries(statuses),
   };
 }
 

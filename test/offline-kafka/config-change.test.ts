@@ -59,8 +59,8 @@ test('batchSize and MaximumRetryAttempts are read from serverless.yml', async ()
   const edited = original
     .replace('topic: offk.tunable, consumerGroupId: offk-tunable, batchSize: 3 }', 'topic: offk.tunable, consumerGroupId: offk-tunable, batchSize: 10 }')
     .replace(
-      'Properties: { <<: *trigger, MaximumRetryAttempts: 1, BisectBatchOnFunctionError: false, DestinationConfig: { OnFailure: { Destination: kafka://offk-tunable.dlq',
-      'Properties: { <<: *trigger, MaximumRetryAttempts: 3, BisectBatchOnFunctionError: false, DestinationConfig: { OnFailure: { Destination: kafka://offk-tunable.dlq',
+      '        MaximumRetryAttempts: 1\n        BisectBatchOnFunctionError: false\n        DestinationConfig: { OnFailure: { Destination: kafka://offk-tunable.dlq } }',
+      '        MaximumRetryAttempts: 3\n        BisectBatchOnFunctionError: false\n        DestinationConfig: { OnFailure: { Destination: kafka://offk-tunable.dlq } }',
     );
   expect(edited.split('\n').filter((line, i) => line !== original.split('\n')[i])).toHaveLength(2);
   writeFileSync(join(FIXTURE, VARIANT), edited);

@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { freePort } from '../../lib/local/broker';
 import {
   committed,
   deliveries,
@@ -74,11 +75,13 @@ jest.setTimeout(120_000);
 
 let dir: string;
 let offline: OfflineProcess;
+let lagPort: number;
 
 beforeAll(async () => {
   dir = recordDir();
   await freshTopics(TOPICS, GROUPS);
-  offline = await startOffline({ env: { OFFK_DIR: dir, OFFK_FUNCTIONS: 'partial,throws,bisect,shape,shapeself' } });
+  lagPort = await freePort();
+  offline = await startOffline({ env: { OFFK_DIR: dir, OFFK_FUNCTIONS: 'partial,throws,bisect,shape,shapeself', OFFK_LAG_PORT: String(lagPort) } });
 }, 180_000);
 
 afterAll(async () => {
@@ -215,4 +218,22 @@ test('BisectBatchOnFunctionError isolates the failing record: only it reaches th
   }
   expect([...succeeded].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 6, 7]);
   expect(offline.output.some((line) => /bisecting to 4/.test(line))).toBe(true);
+});
+
+test('per-group lag is logged and served on the local endpoint', async () => {
+  await waitFor(() => offline.output.some((line) => /lag offk-partial offk\.partial: 0 \(p0=0 p1=0 p2=0\)/.test(line)), 'a lag line for offk-partial');
+  const response = await fetch(`http://127.0.0.1:${lagPort}/lag`);
+  expect(response.status).toBe(200);
+  const { groups } = (await response.json()) as {
+    groups: { group: string; topic: string; lag: number; partitions: { partition: number; committed: number; end: number; lag: number }[] }[];
+  };
+  const partial = groups.find((g) => g.group === 'offk-partial');
+  expect(partial).toEqual({
+    group: 'offk-partial',
+    topic: 'offk.partial',
+    functionKey: 'partial',
+    lag: 0,
+    partitions: [0, 1, 2].map((partition) => ({ partition, committed: 10, end: 10, lag: 0 })),
+  });
+  expect(groups.map((g) => g.group).sort()).toEqual(['offk-bisect', 'offk-partial', 'offk-shape', 'offk-shape-self', 'offk-throws']);
 });

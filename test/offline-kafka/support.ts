@@ -147,10 +147,12 @@ const running = new Set<OfflineProcess>();
  * Starts `serverless offline start` in `cwd` (the fixture by default) on free ports and resolves once
  * the Kafka triggers run.
  */
-export async function startOffline(options: { cwd?: string; config?: string; env?: Record<string, string>; ready?: RegExp } = {}): Promise<OfflineProcess> {
+export async function startOffline(
+  options: { cwd?: string; config?: string; env?: Record<string, string>; ready?: RegExp; nodeArgs?: string[] } = {},
+): Promise<OfflineProcess> {
   const httpPort = await freePort();
   const lambdaPort = await freePort();
-  const args = [SERVERLESS_BIN, 'offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)];
+  const args = [...(options.nodeArgs ?? []), SERVERLESS_BIN, 'offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)];
   if (options.config) args.push('--config', options.config);
   const child = spawn(process.execPath, args, {
     cwd: options.cwd ?? FIXTURE,

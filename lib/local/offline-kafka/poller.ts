@@ -149,22 +149,50 @@ export class MappingPoller {
     const records = messages.map((message) => toLambdaRecord(topic, partition, message));
     let index = 0;
 
-    const commit = async (nextOffset: number): Promise<boolean> => {
+    // Commits run behind the invocations, in order, coalesced: the next batch of the partition is
+    // invoked while the previous one's offset is being committed. Offsets are only ever committed
+    // after their records were processed or sent to the destination; a crash before a commit lands
+    // means those records come again. Every exit from this function waits for the commits first.
+    let latest = -1;
+    let committedUpTo = -1;
+    let flushing: Promise<boolean> | undefined;
+    const flush = async (): Promise<boolean> => {
+      while (committedUpTo < latest) {
+        const target = latest;
+        try {
+          // Not consumer.commitOffsets: that one silently skips the commit once the consumer is
+          // stopping, and the batch that finishes during a graceful shutdown must be committed.
+          await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: String(target) }] }] });
+          committedUpTo = target;
+        } catch (error) {
+          this.deps.log(`${this.label} ${key} commit of offset ${target} failed (${(error as Error).message}); the records come again`);
+          return false;
+        }
+      }
+      return true;
+    };
+    const startFlush = (): Promise<boolean> => {
+      flushing ??= flush().finally(() => {
+        flushing = undefined;
+      });
+      return flushing;
+    };
+    /** Waits for every commit asked so far; false if one failed. */
+    const settle = async (): Promise<boolean> => {
+      while (committedUpTo < latest) {
+        if (!(await startFlush())) return false;
+      }
+      return true;
+    };
+    const commit = (nextOffset: number): void => {
       resolveOffset(String(nextOffset - 1));
       for (const offset of state.attempts.keys()) if (offset < nextOffset) state.attempts.delete(offset);
       if (state.bisectUntil !== undefined && nextOffset > state.bisectUntil) {
         state.sizeLimit = undefined;
         state.bisectUntil = undefined;
       }
-      try {
-        // Not consumer.commitOffsets: that one silently skips the commit once the consumer is
-        // stopping, and the batch that finishes during a graceful shutdown must be committed.
-        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: String(nextOffset) }] }] });
-        return true;
-      } catch (error) {
-        this.deps.log(`${this.label} ${key} commit of offset ${nextOffset} failed (${(error as Error).message}); the records come again`);
-        return false;
-      }
+      latest = Math.max(latest, nextOffset);
+      void startFlush();
     };
     const retryLater = (attempt: number): void => {
       if (this.stopping) return;
@@ -211,95 +239,102 @@ export class MappingPoller {
       return true;
     };
 
-    while (index < records.length) {
-      if (this.stopping || !isRunning() || isStale()) return;
+    const run = async (): Promise<void> => {
+      while (index < records.length) {
+        if (this.stopping || !isRunning() || isStale()) return;
 
-      if (m.maximumRecordAgeSeconds >= 0) {
-        const oldest = Date.now() - m.maximumRecordAgeSeconds * 1000;
-        let expired = 0;
-        while (index + expired < records.length && (records[index + expired] as LambdaKafkaRecord).timestamp < oldest) expired++;
-        if (expired > 0) {
-          if (!(await divert(index, index + expired, 'RecordAgeExceeded', `older than MaximumRecordAgeInSeconds (${m.maximumRecordAgeSeconds})`))) {
+        if (m.maximumRecordAgeSeconds >= 0) {
+          const oldest = Date.now() - m.maximumRecordAgeSeconds * 1000;
+          let expired = 0;
+          while (index + expired < records.length && (records[index + expired] as LambdaKafkaRecord).timestamp < oldest) expired++;
+          if (expired > 0) {
+            if (!(await divert(index, index + expired, 'RecordAgeExceeded', `older than MaximumRecordAgeInSeconds (${m.maximumRecordAgeSeconds})`))) {
+              return retryLater(1);
+            }
+            index += expired;
+            commit((records[index - 1] as LambdaKafkaRecord).offset + 1);
+            continue;
+          }
+        }
+
+        const limit = Math.min(m.batchSize, state.sizeLimit ?? m.batchSize);
+        const count = fitCount(records.slice(index, index + limit), limit, envelope);
+        if (count === 0) {
+          if (!(await divert(index, index + 1, 'MaximumPayloadSizeExceeded', `record exceeds the ${MAX_PAYLOAD_BYTES}-byte invocation payload limit`))) {
             return retryLater(1);
           }
-          index += expired;
-          if (!(await commit((records[index - 1] as LambdaKafkaRecord).offset + 1))) return;
-          continue;
-        }
-      }
-
-      const limit = Math.min(m.batchSize, state.sizeLimit ?? m.batchSize);
-      const count = fitCount(records.slice(index, index + limit), limit, envelope);
-      if (count === 0) {
-        if (!(await divert(index, index + 1, 'MaximumPayloadSizeExceeded', `record exceeds the ${MAX_PAYLOAD_BYTES}-byte invocation payload limit`))) {
-          return retryLater(1);
-        }
-        index += 1;
-        if (!(await commit((records[index - 1] as LambdaKafkaRecord).offset + 1))) return;
-        continue;
-      }
-
-      const chunk = records.slice(index, index + count);
-      const first = (chunk[0] as LambdaKafkaRecord).offset;
-      const last = (chunk[chunk.length - 1] as LambdaKafkaRecord).offset;
-      const eventRecords = { [key]: chunk };
-      const beat = setInterval(() => heartbeat().catch(() => {}), 2000);
-      const started = Date.now();
-      const outcome = await this.deps.invoker.invoke(m, buildEvent(m, eventRecords), m.timeoutMs).finally(() => clearInterval(beat));
-      const took = Date.now() - started;
-      const verdict = interpret(outcome, eventRecords, m.reportBatchItemFailures);
-      const where = `${key} offsets ${first}-${last} (${count} record${count === 1 ? '' : 's'})`;
-
-      if (verdict.kind === 'success') {
-        this.deps.log(`λ ${this.label} ${where} -> ok ${took} ms`);
-        index += count;
-        if (!(await commit(last + 1))) return;
-        continue;
-      }
-
-      if (verdict.kind === 'partial') {
-        const failedOffset = verdict.failed.get(key) as number;
-        const succeeded = chunk.findIndex((r) => r.offset === failedOffset);
-        const attempt = (state.attempts.get(failedOffset) ?? 0) + 1;
-        state.attempts.set(failedOffset, attempt);
-        this.deps.log(`λ ${this.label} ${where} -> item failure at offset ${failedOffset} (attempt ${attempt}) ${took} ms`);
-        if (succeeded > 0) {
-          index += succeeded;
-          if (!(await commit(failedOffset))) return;
-        }
-        if (attempt > this.maxRetries) {
-          if (!(await divert(index, index + 1, 'RetryAttemptsExhausted', `reported as failed ${attempt} time(s)`))) return retryLater(attempt);
           index += 1;
-          if (!(await commit(failedOffset + 1))) return;
+          commit((records[index - 1] as LambdaKafkaRecord).offset + 1);
           continue;
         }
-        // Re-delivered from the failed offset: the next fetch starts at the resolved offset + 1.
-        return retryLater(attempt);
-      }
 
-      // The whole batch failed.
-      if (m.bisectOnError && count > 1) {
-        state.sizeLimit = Math.ceil(count / 2);
-        state.bisectUntil = Math.max(state.bisectUntil ?? -1, last);
-        this.deps.log(`λ ${this.label} ${where} -> error ${took} ms, bisecting to ${state.sizeLimit}: ${verdict.reason.slice(0, 300)}`);
-        continue;
+        const chunk = records.slice(index, index + count);
+        const first = (chunk[0] as LambdaKafkaRecord).offset;
+        const last = (chunk[chunk.length - 1] as LambdaKafkaRecord).offset;
+        const eventRecords = { [key]: chunk };
+        const beat = setInterval(() => heartbeat().catch(() => {}), 2000);
+        const started = Date.now();
+        const outcome = await this.deps.invoker.invoke(m, buildEvent(m, eventRecords), m.timeoutMs).finally(() => clearInterval(beat));
+        const took = Date.now() - started;
+        const verdict = interpret(outcome, eventRecords, m.reportBatchItemFailures);
+        const where = `${key} offsets ${first}-${last} (${count} record${count === 1 ? '' : 's'})`;
+
+        if (verdict.kind === 'success') {
+          this.deps.log(`λ ${this.label} ${where} -> ok ${took} ms`);
+          index += count;
+          commit(last + 1);
+          continue;
+        }
+
+        if (verdict.kind === 'partial') {
+          const failedOffset = verdict.failed.get(key) as number;
+          const succeeded = chunk.findIndex((r) => r.offset === failedOffset);
+          const attempt = (state.attempts.get(failedOffset) ?? 0) + 1;
+          state.attempts.set(failedOffset, attempt);
+          this.deps.log(`λ ${this.label} ${where} -> item failure at offset ${failedOffset} (attempt ${attempt}) ${took} ms`);
+          if (succeeded > 0) {
+            index += succeeded;
+            commit(failedOffset);
+          }
+          if (attempt > this.maxRetries) {
+            if (!(await divert(index, index + 1, 'RetryAttemptsExhausted', `reported as failed ${attempt} time(s)`))) return retryLater(attempt);
+            index += 1;
+            commit(failedOffset + 1);
+            continue;
+          }
+          // Re-delivered from the failed offset: the next fetch starts at the resolved offset + 1.
+          return retryLater(attempt);
+        }
+
+        // The whole batch failed.
+        if (m.bisectOnError && count > 1) {
+          state.sizeLimit = Math.ceil(count / 2);
+          state.bisectUntil = Math.max(state.bisectUntil ?? -1, last);
+          this.deps.log(`λ ${this.label} ${where} -> error ${took} ms, bisecting to ${state.sizeLimit}: ${verdict.reason.slice(0, 300)}`);
+          continue;
+        }
+        let headAttempt = 0;
+        for (const record of chunk) {
+          const attempt = (state.attempts.get(record.offset) ?? 0) + 1;
+          state.attempts.set(record.offset, attempt);
+          if (record.offset === first) headAttempt = attempt;
+        }
+        this.deps.log(`λ ${this.label} ${where} -> error (attempt ${headAttempt}) ${took} ms: ${verdict.reason.slice(0, 300)}`);
+        if (headAttempt > this.maxRetries) {
+          let exhausted = 0;
+          while (exhausted < chunk.length && (state.attempts.get((chunk[exhausted] as LambdaKafkaRecord).offset) ?? 0) > this.maxRetries) exhausted++;
+          if (!(await divert(index, index + exhausted, 'RetryAttemptsExhausted', verdict.reason))) return retryLater(headAttempt);
+          index += exhausted;
+          commit((records[index - 1] as LambdaKafkaRecord).offset + 1);
+          continue;
+        }
+        return retryLater(headAttempt);
       }
-      let headAttempt = 0;
-      for (const record of chunk) {
-        const attempt = (state.attempts.get(record.offset) ?? 0) + 1;
-        state.attempts.set(record.offset, attempt);
-        if (record.offset === first) headAttempt = attempt;
-      }
-      this.deps.log(`λ ${this.label} ${where} -> error (attempt ${headAttempt}) ${took} ms: ${verdict.reason.slice(0, 300)}`);
-      if (headAttempt > this.maxRetries) {
-        let exhausted = 0;
-        while (exhausted < chunk.length && (state.attempts.get((chunk[exhausted] as LambdaKafkaRecord).offset) ?? 0) > this.maxRetries) exhausted++;
-        if (!(await divert(index, index + exhausted, 'RetryAttemptsExhausted', verdict.reason))) return retryLater(headAttempt);
-        index += exhausted;
-        if (!(await commit((records[index - 1] as LambdaKafkaRecord).offset + 1))) return;
-        continue;
-      }
-      return retryLater(headAttempt);
+    };
+    try {
+      await run();
+    } finally {
+      await settle();
     }
   }
 }
