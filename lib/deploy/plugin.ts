@@ -137,7 +137,8 @@ export class DeployPlugin {
     const naming = this.serverless.getProvider('aws').naming;
     const defaults = service.custom?.kafkaTrigger ?? {};
     service.resources ??= {};
-    const extensions = (service.resources.extensions ??= {});
+    service.resources.extensions ??= {};
+    const extensions = service.resources.extensions;
     for (const name of service.getAllFunctions()) {
       for (const event of service.getFunction(name).events ?? []) {
         const msk = event.msk as { arn?: unknown; topic?: string; consumerGroupId?: string } | undefined;

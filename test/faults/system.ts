@@ -120,7 +120,8 @@ export class LocalSystem {
           KAFKA_BROKERS: this.kafkaBrokers,
           REDIS_URL: this.redisUrl,
           LOG_LEVEL: 'WARN',
-          ESBUILD_WORK_FOLDER: join(this.dir, 'esbuild'),
+          // Relative to the service folder (serverless-esbuild joins it): a build folder of its own.
+          ESBUILD_WORK_FOLDER: `.esbuild/faults-${process.pid}`,
           AWS_ACCESS_KEY_ID: 'local',
           AWS_SECRET_ACCESS_KEY: 'local',
           AWS_REGION: 'us-east-1',
