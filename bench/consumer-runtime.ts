@@ -6,13 +6,14 @@
  * Ours does more per record than Powertools: partition grouping, ordering, headers, event ids,
  * the Redis idempotency check, lease and applied marker (so the local Redis must run), and the
  * partial batch response. Powertools decodes and validates only. Each iteration of ours uses a new
- * consumer group so no record is skipped as already applied.
+ * consumer group so no record is skipped as already applied. Rounds alternate between the two, and
+ * the machine's load average is recorded next to the figures: on a shared machine it moves them a lot.
  *
  *   npx tsx bench/consumer-runtime.ts        # prints records/s and writes bench/results.json
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { kafkaConsumer as powertoolsConsumer } from '@aws-lambda-powertools/kafka';
 import type { Context, MSKEvent } from 'aws-lambda';
@@ -109,7 +110,10 @@ async function cleanup(): Promise<void> {
   } while (cursor !== '0');
 }
 
+const load = () => loadavg().map((l) => Number(l.toFixed(2)));
+
 async function main(): Promise<void> {
+  const loadBefore = load();
   const event = batch();
   for (let i = 0; i < WARMUP; i++) {
     await ours(event);
@@ -130,6 +134,8 @@ async function main(): Promise<void> {
     `@aws-lambda-powertools/kafka (JSON + zod):                      ${powertoolsRate.toLocaleString('en')} records/s (${median(powertoolsMs).toFixed(1)} ms)`,
   );
   console.log(`ratio ours/powertools: ${ratio}  (targets: >= 1 and >= 100,000 records/s)`);
+  const loadAfter = load();
+  console.log(`load average (1/5/15 min) before: ${loadBefore.join(' ')}, after: ${loadAfter.join(' ')} on ${cpus().length} CPUs`);
 
   const file = join(__dirname, 'results.json');
   const results = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
@@ -144,6 +150,9 @@ async function main(): Promise<void> {
     ratio,
     oursMedianMs: Number(median(oursMs).toFixed(1)),
     powertoolsMedianMs: Number(median(powertoolsMs).toFixed(1)),
+    oursRoundsMs: oursMs.map((ms) => Number(ms.toFixed(1))),
+    powertoolsRoundsMs: powertoolsMs.map((ms) => Number(ms.toFixed(1))),
+    loadAverage: { before: loadBefore, after: loadAfter },
     meetsTargets: ratio >= 1 && oursRate >= 100_000,
   };
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);

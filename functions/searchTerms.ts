@@ -3,7 +3,7 @@
  * its own consumer group at its own pace (fan-out). One increment per term per batch, once per event.
  */
 import { userEvents } from '../events/catalog';
-import { kafkaAggregatingConsumer } from '../lib/consumer-batch';
-import { searchTermCommands } from '../lib/stores/analytics';
+import { kafkaBatchConsumer } from '../lib/consumer';
+import { aggregateOnce, searchTermCommands } from '../lib/stores/analytics';
 
-export const handler = kafkaAggregatingConsumer({ group: 'search-terms', topic: userEvents }, searchTermCommands);
+export const handler = kafkaBatchConsumer({ group: 'search-terms', topic: userEvents }, aggregateOnce(searchTermCommands));

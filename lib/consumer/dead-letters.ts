@@ -23,7 +23,7 @@ import { kafka } from '../kafka/client';
 import { HEADER } from '../kafka/headers';
 import { sendMessages } from '../kafka/publisher';
 import { keyPrefix, redis } from '../stores/redis';
-import { type DecodedRecord, headerBuffer } from './decode';
+import { type DecodedRecord, headerBuffer, headerEntries } from './decode';
 
 /** Headers a dead letter carries on top of the original ones. */
 export const DLQ_HEADER = {
@@ -48,7 +48,7 @@ export function redriveGroupFor(group: string): string {
 /** The dead-letter copy of `record`: original key, value bytes and headers, plus the reason headers. */
 export function deadLetterMessage(record: DecodedRecord, group: string, error: Error, attempts: number, failedAt = new Date()): Message {
   const headers: IHeaders = {};
-  for (const [name, raw] of record.rawHeaders) {
+  for (const [name, raw] of headerEntries(record.rawHeaders)) {
     // Drop reason headers of an earlier failure (a redriven record that failed again): this one wins.
     if (name.startsWith('x-dlq-')) continue;
     const value = headerBuffer(raw);

@@ -13,7 +13,7 @@
 import type { TopicDefinition } from '../../events/catalog';
 import { HEADER } from '../kafka/headers';
 import { type NonRetryableError, SchemaViolationError, UndecodableRecordError } from './errors';
-import type { RawKafkaEvent, RawKafkaRecord } from './types';
+import type { ConsumerRecord, RawKafkaEvent, RawKafkaRecord } from './types';
 
 /** One `records` entry: the partition's identifier exactly as Lambda sent it, and its records in offset order. */
 export interface PartitionBatch {
@@ -24,27 +24,67 @@ export interface PartitionBatch {
   records: RawKafkaRecord[];
 }
 
-/** A record with its bytes decoded; `problem` is set when it can never be processed. */
-export interface DecodedRecord {
-  partitionId: string;
-  topic: string;
-  partition: number;
-  offset: number;
-  timestamp: number;
-  timestampType: string;
-  key: string | null;
-  keyBytes: Buffer | null;
-  /** Null for a tombstone. */
-  valueBytes: Buffer | null;
-  /** Every header in order as delivered (repeats kept), for the dead-letter copy (see {@link headerBuffer}). */
-  rawHeaders: [string, HeaderBytes][];
-  /** Header values as UTF-8; the last value of a repeated header wins. */
-  headers: Record<string, string>;
-  eventId: string;
-  /** Why the record can never be processed (it is dead-lettered). */
-  problem?: NonRetryableError;
+/**
+ * A record with its bytes decoded; `problem` is set when it can never be processed.
+ *
+ * Headers are validated eagerly but turned into strings lazily: only the event id and the redrive
+ * target are needed for every record, the rest only when a handler reads {@link headers}.
+ */
+export class DecodedRecord {
   /** The validated value, once {@link validateRecord} ran without a problem. */
   value?: unknown;
+  /** Why the record can never be processed (it is dead-lettered). */
+  problem?: NonRetryableError;
+  /** Set when a batch handler applied this record's effect (lib/consumer kafkaBatchConsumer). */
+  batched = false;
+  /** What the handler sees (lib/consumer/partition.ts consumerRecordOf), once made. */
+  view: ConsumerRecord | undefined = undefined;
+  private decodedHeaders: Record<string, string> | undefined = undefined;
+
+  constructor(
+    /** `<topic>-<partition>`, echoed verbatim in batchItemFailures. */
+    readonly partitionId: string,
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: number,
+    readonly timestamp: number,
+    readonly timestampType: string,
+    readonly key: string | null,
+    readonly keyBytes: Buffer | null,
+    /** Null for a tombstone. */
+    readonly valueBytes: Buffer | null,
+    /** The headers exactly as delivered (repeats kept, in order), for the dead-letter copy: see {@link headerEntries}. */
+    readonly rawHeaders: RawHeaders,
+    /** `ce_id`, or `<topic>-<partition>-<offset>` when the record has none: the idempotency key. */
+    readonly eventId: string,
+    /** `x-redrive-group`, when present: the only group that processes this (redriven) record. */
+    readonly redriveGroup: string | undefined,
+  ) {}
+
+  /** Header values as UTF-8; the last value of a repeated header wins. Headers that are not bytes are left out. */
+  get headers(): Record<string, string> {
+    if (this.decodedHeaders === undefined) {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of headerEntries(this.rawHeaders)) headers[name] = headerText(value);
+      this.decodedHeaders = headers;
+    }
+    return this.decodedHeaders;
+  }
+}
+
+/** `headers` of a raw record: objects normally holding one `name: bytes` entry each. */
+export type RawHeaders = RawKafkaRecord['headers'];
+
+/** The valid (byte-array) headers of `raw` in delivery order, repeats kept. */
+export function* headerEntries(raw: RawHeaders): Generator<[string, HeaderBytes]> {
+  if (!Array.isArray(raw)) return;
+  for (const entry of raw) {
+    if (entry === null || typeof entry !== 'object') continue;
+    for (const name in entry) {
+      const value = entry[name];
+      if (isHeaderBytes(value)) yield [name, value];
+    }
+  }
 }
 
 /** Splits a `records` key on its LAST dash: `order.placed-v2-11` is topic `order.placed-v2`, partition 11. */
@@ -99,27 +139,33 @@ export function decodeBase64(text: string): Buffer | undefined {
   return bytes.length === (text.length / 4) * 3 - padding ? bytes : undefined;
 }
 
+/** Keys seen earlier in the same batch (keys repeat: one per customer, session, video), so each is decoded once. */
+export type KeyCache = Map<string, { bytes: Buffer; text: string } | null>;
+
 /** Decodes one raw record; never throws for bad content (see {@link DecodedRecord.problem}). */
-export function decodeRecord(batch: Pick<PartitionBatch, 'id' | 'topic' | 'partition'>, raw: RawKafkaRecord): DecodedRecord {
+export function decodeRecord(batch: Pick<PartitionBatch, 'id' | 'topic' | 'partition'>, raw: RawKafkaRecord, keys?: KeyCache): DecodedRecord {
   const topic = typeof raw.topic === 'string' && raw.topic !== '' ? raw.topic : batch.topic;
   const partition = raw.partition === undefined || raw.partition === null ? batch.partition : Number(raw.partition);
   const offset = Number(raw.offset);
-  const problems: string[] = [];
+  let problems: string | undefined;
 
-  const rawHeaders: [string, HeaderBytes][] = [];
-  const headers: Record<string, string> = {};
-  if (Array.isArray(raw.headers)) {
-    for (const entry of raw.headers) {
+  // Validate every header; decode only the two every record needs (the last value of a repeat wins).
+  let id: string | undefined;
+  let redriveGroup: string | undefined;
+  const rawHeaders = raw.headers;
+  if (Array.isArray(rawHeaders)) {
+    for (let h = 0; h < rawHeaders.length; h++) {
+      const entry = rawHeaders[h];
       if (entry === null || typeof entry !== 'object') continue;
       for (const name in entry) {
         const value = entry[name];
-        const text = headerText(value);
-        if (text === undefined) {
-          problems.push(`header "${name}" is not a byte array`);
-          continue;
+        if (!isHeaderBytes(value)) {
+          problems = addProblem(problems, `header "${name}" is not a byte array`);
+        } else if (name === HEADER.id) {
+          id = headerText(value);
+        } else if (name === HEADER.redriveGroup) {
+          redriveGroup = headerText(value);
         }
-        rawHeaders.push([name, value as HeaderBytes]);
-        headers[name] = text;
       }
     }
   }
@@ -127,13 +173,18 @@ export function decodeRecord(batch: Pick<PartitionBatch, 'id' | 'topic' | 'parti
   let keyBytes: Buffer | null = null;
   let key: string | null = null;
   if (typeof raw.key === 'string') {
-    const bytes = decodeBase64(raw.key);
-    if (bytes) {
-      keyBytes = bytes;
-      key = lenientUtf8.decode(bytes);
+    let known = keys?.get(raw.key);
+    if (known === undefined) {
+      const bytes = decodeBase64(raw.key);
+      known = bytes ? { bytes, text: lenientUtf8.decode(bytes) } : null;
+      keys?.set(raw.key, known);
+    }
+    if (known) {
+      keyBytes = known.bytes;
+      key = known.text;
     } else {
       keyBytes = Buffer.from(raw.key, 'utf8');
-      problems.push('key is not valid base64');
+      problems = addProblem(problems, 'key is not valid base64');
     }
   }
 
@@ -144,30 +195,34 @@ export function decodeRecord(batch: Pick<PartitionBatch, 'id' | 'topic' | 'parti
     else {
       // Keep what Lambda sent, so the dead letter still shows it.
       valueBytes = Buffer.from(raw.value, 'utf8');
-      problems.push('value is not valid base64');
+      problems = addProblem(problems, 'value is not valid base64');
     }
   } else if (raw.value !== undefined && raw.value !== null) {
-    problems.push('value is not a string');
+    problems = addProblem(problems, 'value is not a string');
   }
 
-  if (!Number.isFinite(offset)) problems.push('offset is not a number');
-  const eventId = headers[HEADER.id] || `${topic}-${partition}-${raw.offset}`;
-  const record: DecodedRecord = {
-    partitionId: batch.id,
+  if (!Number.isFinite(offset)) problems = addProblem(problems, 'offset is not a number');
+  const eventId = id || `${topic}-${partition}-${raw.offset}`;
+  const record = new DecodedRecord(
+    batch.id,
     topic,
     partition,
     offset,
-    timestamp: Number(raw.timestamp ?? 0),
-    timestampType: raw.timestampType ?? 'CREATE_TIME',
+    Number(raw.timestamp ?? 0),
+    raw.timestampType ?? 'CREATE_TIME',
     key,
     keyBytes,
     valueBytes,
     rawHeaders,
-    headers,
     eventId,
-  };
-  if (problems.length > 0) record.problem = new UndecodableRecordError(problems.join('; '));
+    redriveGroup,
+  );
+  if (problems !== undefined) record.problem = new UndecodableRecordError(problems);
   return record;
+}
+
+function addProblem(problems: string | undefined, problem: string): string {
+  return problems === undefined ? problem : `${problems}; ${problem}`;
 }
 
 /** A header value as Lambda sends it: bytes as numbers (a string is read as UTF-8 text). */
@@ -178,18 +233,24 @@ export function headerBuffer(value: HeaderBytes): Buffer {
   return typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
 }
 
-/** UTF-8 text of a header value, or undefined when it is not bytes. ASCII (the usual case) is decoded without a Buffer. */
-function headerText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (!Array.isArray(value)) return undefined;
-  let ascii = true;
+/** Whether `value` is a header value: bytes as numbers 0-255 (or a string, read as UTF-8 text). */
+function isHeaderBytes(value: unknown): value is HeaderBytes {
+  if (typeof value === 'string') return true;
+  if (!Array.isArray(value)) return false;
   for (let i = 0; i < value.length; i++) {
     const byte = value[i];
-    if (typeof byte !== 'number' || byte < 0 || byte > 255 || (byte | 0) !== byte) return undefined;
-    if (byte > 127) ascii = false;
+    if (typeof byte !== 'number' || (byte & 255) !== byte) return false;
   }
-  if (ascii && value.length < 4096) return String.fromCharCode.apply(null, value as number[]);
-  return lenientUtf8.decode(Buffer.from(value as number[]));
+  return true;
+}
+
+/** UTF-8 text of a header value that passed {@link isHeaderBytes}. ASCII (the usual case) is decoded without a Buffer. */
+function headerText(value: HeaderBytes): string {
+  if (typeof value === 'string') return value;
+  let ascii = value.length < 4096;
+  for (let i = 0; ascii && i < value.length; i++) if ((value[i] as number) > 127) ascii = false;
+  if (ascii) return String.fromCharCode.apply(null, value);
+  return lenientUtf8.decode(Buffer.from(value));
 }
 
 /**

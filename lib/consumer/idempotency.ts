@@ -9,12 +9,16 @@
  * - an in-progress lease `lease:<group>:<eventId>` (`SET NX PX`, value = this invocation's token),
  *   so two invocations never run the same event at the same time; a held lease is a retryable failure.
  *
- * For speed the whole batch is checked and leased in a few Lua calls up front (one round trip per
- * 1,000 records); markers are written in chunks as records succeed, and every lease this invocation
- * still holds is released before it returns. A crash between a handler's success and its marker
- * means the event runs again on redelivery (at least once): effects that must happen exactly once
- * go through `applyOnce`, which is atomic with its marker. Dead-lettered records get no marker, so
- * a redriven copy (same event id) is processed.
+ * For speed the whole batch is checked and leased up front in a few Lua calls (2,000 events each,
+ * sent together, so Redis works on one while the client encodes the next); markers are written in
+ * chunks as records succeed, and every lease this invocation still holds is released before it
+ * returns. The scripts receive the two key prefixes and the bare event ids and build the keys
+ * themselves: a tenth of the bytes of full key names, and the client builds no key strings. (Like
+ * any script touching thousands of keys at once, they need a non-cluster Redis, as before.)
+ * A crash between a handler's success and its marker means the event runs again on redelivery
+ * (at least once): effects that must happen exactly once go through `applyOnce` / `applyAllOnce`,
+ * which are atomic with their marker. Dead-lettered records get no marker, so a redriven copy
+ * (same event id) is processed.
  *
  * Why not @aws-lambda-powertools/idempotency (evaluated, v2.35.0; it has a Redis persistence layer):
  * - its Redis layer needs `@redis/client` or valkey-glide, a second client next to our ioredis, and
@@ -44,59 +48,75 @@ export function leaseKey(group: string, eventId: string): string {
   return `${keyPrefix()}lease:${group}:${eventId}`;
 }
 
-// KEYS: (applied marker, lease) pairs. ARGV[1]: token, ARGV[2]: lease TTL ms.
-// Per pair: 1 applied, 0 lease acquired (or already ours), 2 held by someone else.
+// ARGV: applied-key prefix, lease-key prefix, token, lease TTL ms, then event ids.
+// Per id: 1 applied, 0 lease acquired (or already ours), 2 held by someone else.
 // One native multi-key EXISTS first: in the usual batch no event is applied yet, and per-key checks are skipped.
 const CLAIM = `
+local ap, lp, token, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local n = #ARGV - 4
 local applied = {}
-for i = 1, #KEYS, 2 do applied[#applied + 1] = KEYS[i] end
+for i = 1, n do applied[i] = ap .. ARGV[i + 4] end
 local any = redis.call('EXISTS', unpack(applied)) > 0
 local out = {}
-for i = 1, #KEYS, 2 do
-  if any and redis.call('EXISTS', KEYS[i]) == 1 then out[#out + 1] = 1
-  elseif redis.call('SET', KEYS[i + 1], ARGV[1], 'NX', 'PX', ARGV[2]) then out[#out + 1] = 0
-  elseif redis.call('GET', KEYS[i + 1]) == ARGV[1] then out[#out + 1] = 0
-  else out[#out + 1] = 2 end
+for i = 1, n do
+  local lease = lp .. ARGV[i + 4]
+  if any and redis.call('EXISTS', applied[i]) == 1 then out[i] = 1
+  elseif redis.call('SET', lease, token, 'NX', 'PX', ttl) then out[i] = 0
+  elseif redis.call('GET', lease) == token then out[i] = 0
+  else out[i] = 2 end
 end
 return out
 `;
 
-// KEYS: (applied marker, lease) pairs. ARGV[1]: marker TTL s. Marks applied, then drops the leases in one
-// native DEL: each was taken by this invocation for its whole remaining time, so it is still ours
-// (and once the marker exists a lease guards nothing: claims see "applied" first).
+// ARGV: applied-key prefix, lease-key prefix, marker TTL s, then event ids. Marks applied, then drops the
+// leases in one native DEL: each was taken by this invocation for its whole remaining time, so it is
+// still ours (and once the marker exists a lease guards nothing: claims see "applied" first).
 const COMPLETE = `
+local ap, lp, ttl = ARGV[1], ARGV[2], ARGV[3]
 local leases = {}
-for i = 1, #KEYS, 2 do
-  redis.call('SET', KEYS[i], '1', 'EX', ARGV[1])
-  leases[#leases + 1] = KEYS[i + 1]
+for i = 4, #ARGV do
+  redis.call('SET', ap .. ARGV[i], '1', 'EX', ttl)
+  leases[i - 3] = lp .. ARGV[i]
 end
 redis.call('DEL', unpack(leases))
 return #leases
 `;
 
-// KEYS: leases. ARGV[1]: token. Releases the ones this invocation holds.
+// ARGV: lease-key prefix, token, then event ids. Releases the leases this invocation holds.
 const RELEASE = `
+local lp, token = ARGV[1], ARGV[2]
 local n = 0
-for _, key in ipairs(KEYS) do
-  if redis.call('GET', key) == ARGV[1] then n = n + redis.call('DEL', key) end
+for i = 3, #ARGV do
+  local key = lp .. ARGV[i]
+  if redis.call('GET', key) == token then n = n + redis.call('DEL', key) end
 end
 return n
 `;
 
-const CHUNK = 1000;
+/** Events per script call (well under Lua's 8,000-value `unpack` limit). */
+const CHUNK = 2000;
 const STATES: ClaimState[] = ['acquired', 'applied', 'held'];
+
+/** What this invocation knows of one event. */
+interface Slot {
+  /** From the bulk claim or a later one; undefined when unknown (the bulk claim failed). */
+  state: ClaimState | undefined;
+  /** A record of this event is running now. */
+  running: boolean;
+  /** Applied by this invocation (marker buffered or written). */
+  done: boolean;
+  /** This invocation holds the lease. */
+  leased: boolean;
+}
 
 /** One invocation's view of idempotency: claims, buffered markers, leases to release. */
 export class IdempotencySession {
   readonly token = randomUUID();
-  private readonly states = new Map<string, ClaimState>();
-  private readonly done = new Set<string>();
-  private readonly running = new Set<string>();
-  private readonly leased = new Set<string>();
+  private readonly slots = new Map<string, Slot>();
   private buffer: string[] = [];
   private readonly flushes: Promise<void>[] = [];
 
-  /** `appliedKey(group, '')` and `leaseKey(group, '')`: computed once, as building them per key re-reads the config. */
+  /** `appliedKey(group, '')` and `leaseKey(group, '')`, which the scripts prepend to each id. */
   private readonly appliedBase: string;
   private readonly leaseBase: string;
 
@@ -108,50 +128,56 @@ export class IdempotencySession {
     this.leaseBase = leaseKey(group, '');
   }
 
-  private keysOf(eventIds: string[]): string[] {
-    const keys = new Array<string>(eventIds.length * 2);
-    eventIds.forEach((id, i) => {
-      keys[2 * i] = this.appliedBase + id;
-      keys[2 * i + 1] = this.leaseBase + id;
-    });
-    return keys;
-  }
-
   /**
    * Checks and leases `eventIds` in bulk. If Redis fails here the session still starts, with no
    * state known: each record then claims on its own (and fails retryably while Redis is down).
    */
   static async start(group: string, eventIds: Iterable<string>, leaseMs: number): Promise<IdempotencySession> {
     const session = new IdempotencySession(group, Math.max(1000, Math.ceil(leaseMs)));
-    const unique = [...new Set(eventIds)];
+    const unique: string[] = [];
+    for (const id of eventIds) {
+      if (session.slots.has(id)) continue;
+      session.slots.set(id, { state: undefined, running: false, done: false, leased: false });
+      unique.push(id);
+    }
     try {
       const chunks: Promise<void>[] = [];
       for (let i = 0; i < unique.length; i += CHUNK) chunks.push(session.claimAll(unique.slice(i, i + CHUNK)));
       await Promise.all(chunks);
     } catch (error) {
-      session.states.clear();
+      for (const slot of session.slots.values()) if (slot.state !== 'acquired') slot.state = undefined;
       log.warn('idempotency pre-check failed; records will claim one by one', { group, error: (error as Error).message });
     }
     return session;
   }
 
+  private slot(eventId: string): Slot {
+    let slot = this.slots.get(eventId);
+    if (slot === undefined) {
+      slot = { state: undefined, running: false, done: false, leased: false };
+      this.slots.set(eventId, slot);
+    }
+    return slot;
+  }
+
   private async claimAll(eventIds: string[]): Promise<void> {
-    const keys = this.keysOf(eventIds);
-    const result = (await redis().eval(CLAIM, keys.length, ...keys, this.token, this.leaseMs)) as number[];
-    eventIds.forEach((id, i) => {
+    const result = (await redis().eval(CLAIM, 0, this.appliedBase, this.leaseBase, this.token, this.leaseMs, ...eventIds)) as number[];
+    for (let i = 0; i < eventIds.length; i++) {
+      const slot = this.slot(eventIds[i] as string);
       const state = STATES[result[i] ?? 2] ?? 'held';
-      this.states.set(id, state);
-      if (state === 'acquired') this.leased.add(id);
-    });
+      slot.state = state;
+      if (state === 'acquired') slot.leased = true;
+    }
   }
 
   /** {@link claim} without a round trip, when the answer is known (the usual case after the bulk claim). */
   claimed(eventId: string): ClaimState | undefined {
-    if (this.done.has(eventId)) return 'applied';
-    if (this.running.has(eventId)) return 'held';
-    const state = this.states.get(eventId);
-    if (state === 'acquired') this.running.add(eventId);
-    return state === 'acquired' || state === 'applied' ? state : undefined;
+    const slot = this.slots.get(eventId);
+    if (slot === undefined) return undefined;
+    if (slot.done) return 'applied';
+    if (slot.running) return 'held';
+    if (slot.state === 'acquired') slot.running = true;
+    return slot.state === 'acquired' || slot.state === 'applied' ? slot.state : undefined;
   }
 
   /**
@@ -160,27 +186,28 @@ export class IdempotencySession {
    * Throws when Redis cannot be reached (a retryable failure).
    */
   async claim(eventId: string): Promise<ClaimState> {
-    if (this.done.has(eventId)) return 'applied';
-    if (this.running.has(eventId)) return 'held';
-    let state = this.states.get(eventId);
-    if (state !== 'acquired' && state !== 'applied') {
-      await this.claimAll([eventId]);
-      state = this.states.get(eventId) ?? 'held';
-    }
-    if (state === 'acquired') this.running.add(eventId);
+    const known = this.claimed(eventId);
+    if (known !== undefined) return known;
+    const slot = this.slot(eventId);
+    if (slot.running) return 'held';
+    await this.claimAll([eventId]);
+    const state = slot.state ?? 'held';
+    if (state === 'acquired') slot.running = true;
     return state;
   }
 
   /** The handler gave up on `eventId` for now (failure or dead letter): its lease is released at finish. */
   abandoned(eventId: string): void {
-    this.running.delete(eventId);
+    const slot = this.slots.get(eventId);
+    if (slot) slot.running = false;
   }
 
   /** The handler succeeded: marks `eventId` applied (buffered) and releases its lease. */
   completed(eventId: string): void {
-    this.running.delete(eventId);
-    this.done.add(eventId);
-    this.leased.delete(eventId);
+    const slot = this.slot(eventId);
+    slot.running = false;
+    slot.done = true;
+    slot.leased = false;
     this.buffer.push(eventId);
     if (this.buffer.length >= CHUNK) this.flush();
   }
@@ -189,10 +216,9 @@ export class IdempotencySession {
     const ids = this.buffer;
     this.buffer = [];
     if (ids.length === 0) return;
-    const keys = this.keysOf(ids);
     this.flushes.push(
       redis()
-        .eval(COMPLETE, keys.length, ...keys, APPLIED_MARKER_TTL_SECONDS)
+        .eval(COMPLETE, 0, this.appliedBase, this.leaseBase, APPLIED_MARKER_TTL_SECONDS, ...ids)
         .then(
           () => undefined,
           (error: Error) => {
@@ -206,13 +232,16 @@ export class IdempotencySession {
   /** Writes pending markers and releases every lease this invocation still holds. Never throws. */
   async finish(): Promise<void> {
     this.flush();
-    const leftover = [...this.leased];
-    this.leased.clear();
+    const leftover: string[] = [];
+    for (const [id, slot] of this.slots) {
+      if (!slot.leased) continue;
+      slot.leased = false;
+      leftover.push(id);
+    }
     for (let i = 0; i < leftover.length; i += CHUNK) {
-      const keys = leftover.slice(i, i + CHUNK).map((id) => this.leaseBase + id);
       this.flushes.push(
         redis()
-          .eval(RELEASE, keys.length, ...keys, this.token)
+          .eval(RELEASE, 0, this.leaseBase, this.token, ...leftover.slice(i, i + CHUNK))
           .then(
             () => undefined,
             (error: Error) => log.warn('could not release leases; they expire on their own', { group: this.group, error: error.message }),

@@ -1,6 +1,7 @@
 /**
- * The Kafka consumer runtime for AWS Lambda: wraps a per-record handler into a Lambda handler for
- * an MSK or self-managed Kafka event source mapping with `ReportBatchItemFailures`.
+ * The Kafka consumer runtime for AWS Lambda: wraps a per-record handler ({@link kafkaConsumer}) or a
+ * whole-batch handler ({@link kafkaBatchConsumer}) into a Lambda handler for an MSK or self-managed
+ * Kafka event source mapping with `ReportBatchItemFailures`.
  *
  * - decodes and validates each record against its topic's zod schema (lib/consumer/decode.ts);
  * - runs partitions concurrently (bounded by `concurrency`), records of a partition in offset order;
@@ -19,14 +20,18 @@
  * export const handler = kafkaConsumer({ group: 'inventory-service', topic: orderPlaced }, async (order, record) => {
  *   await applyOnce(record.group, record.eventId, [['HINCRBY', `stock:${order.items[0].product_id}`, 'reserved', 1]]);
  * });
+ * export const counter = kafkaBatchConsumer({ group: 'page-views', topic: userEvents }, async (items) => {
+ *   await applyAllOnce('page-views', items.map((i) => i.record.eventId), pageViewCommands(items.map((i) => i.value)));
+ * });
  */
 import type { Context, MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
 import type { EventOf, TopicDefinition } from '../../events/catalog';
 import { log } from '../log';
 import { TimeBudget } from './budget';
-import { type PartitionBatch, partitionsOf, validateRecord } from './decode';
+import { type DecodedRecord, type KeyCache, type PartitionBatch, partitionsOf, validateRecord } from './decode';
+import { asError } from './errors';
 import { IdempotencySession } from './idempotency';
-import { decodePartition, type PartitionOutcome, processPartition } from './partition';
+import { consumerRecordOf, decodePartition, type PartitionOutcome, processPartition } from './partition';
 import { mapBounded } from './pool';
 import type { ConsumerRecord, KafkaBatchResponse, RawKafkaEvent, RetryOptions } from './types';
 
@@ -50,11 +55,59 @@ export interface KafkaConsumerOptions<T extends TopicDefinition> {
 
 export const DEFAULTS = { concurrency: 8, attempts: 3, baseDelayMs: 100, maxDelayMs: 2000, safetyMarginMs: 2000 } as const;
 
-/** Builds the Lambda handler of one consumer group. */
+type KafkaLambdaHandler = (event: MSKEvent | SelfManagedKafkaEvent, context: Context) => Promise<KafkaBatchResponse>;
+
+/** One record handed to a batch handler. */
+export interface BatchItem<V> {
+  value: V;
+  record: ConsumerRecord;
+}
+
+export interface KafkaBatchConsumerOptions<T extends TopicDefinition> extends KafkaConsumerOptions<T> {
+  /**
+   * Runs the records the batch handler did not apply, one at a time, with the runtime's retries
+   * and dead-lettering: all of them when the batch handler threw, and records that could not be
+   * claimed up front (leased elsewhere, Redis failing). Default: the batch handler on a batch of one.
+   */
+  perRecord?: (value: EventOf<T>, record: ConsumerRecord) => Promise<void>;
+}
+
+/** Builds the Lambda handler of one consumer group: `handler` runs once per record. */
 export function kafkaConsumer<T extends TopicDefinition>(
   options: KafkaConsumerOptions<T>,
   handler: (value: EventOf<T>, record: ConsumerRecord) => Promise<void>,
-): (event: MSKEvent | SelfManagedKafkaEvent, context: Context) => Promise<KafkaBatchResponse> {
+): KafkaLambdaHandler {
+  return buildConsumer(options, handler, undefined);
+}
+
+/**
+ * Builds the Lambda handler of a consumer group whose effect is written per batch (counters,
+ * aggregates): `handler` runs once per invocation with every valid record this group has not
+ * applied yet, leased to this invocation (so no other invocation runs them meanwhile), unique by
+ * event id, across all partitions. When it resolves they are all marked applied; when it throws,
+ * none is, and they go through `options.perRecord` (default: `handler` with one item each), one
+ * by one in offset order with retries, dead letters and partial batch failure reporting, exactly
+ * like {@link kafkaConsumer}. Invalid records are dead-lettered, records redriven for another group
+ * skipped, and already applied ones skipped, as there.
+ *
+ * Only for effects whose order does not matter (a batch spans partitions), and the handler must be
+ * atomic with the events' applied markers (`applyAllOnce` from lib/stores/once.ts), so that a
+ * handler whose effect landed but whose reply was lost is not applied again by the fallback.
+ * It is not called when no record needs it.
+ */
+export function kafkaBatchConsumer<T extends TopicDefinition>(
+  options: KafkaBatchConsumerOptions<T>,
+  handler: (items: BatchItem<EventOf<T>>[]) => Promise<void>,
+): KafkaLambdaHandler {
+  const perRecord = options.perRecord ?? ((value: EventOf<T>, record: ConsumerRecord) => handler([{ value, record }]));
+  return buildConsumer(options, perRecord, handler);
+}
+
+function buildConsumer<T extends TopicDefinition>(
+  options: KafkaConsumerOptions<T>,
+  handler: (value: EventOf<T>, record: ConsumerRecord) => Promise<void>,
+  batchHandler: ((items: BatchItem<EventOf<T>>[]) => Promise<void>) | undefined,
+): KafkaLambdaHandler {
   const { group, topic } = options;
   const concurrency = Math.max(1, options.concurrency ?? DEFAULTS.concurrency);
   const attempts = Math.max(1, options.retry?.attempts ?? DEFAULTS.attempts);
@@ -70,28 +123,87 @@ export function kafkaConsumer<T extends TopicDefinition>(
     if (foreign) {
       throw new Error(`Consumer group ${group} reads ${topic.name} but the batch has ${foreign.id}: check the event source mapping's topics`);
     }
-    const decoded = batches.map(decodePartition);
-    const eventIds = decoded.flatMap((records) => records.map((r) => r.eventId));
+    const keys: KeyCache = new Map();
+    const decoded = batches.map((batch) => decodePartition(batch, keys));
+    const eventIds: string[] = [];
+    for (const records of decoded) for (const record of records) eventIds.push(record.eventId);
     // Redis checks and leases the batch while this process validates the values.
     const claiming = IdempotencySession.start(group, eventIds, Math.max(budget.remaining() + safetyMarginMs, 1000));
     for (const records of decoded) for (const record of records) validateRecord(topic, record);
     const idempotency = await claiming;
 
     let outcomes: PartitionOutcome[];
+    let batched = 0;
     try {
+      if (batchHandler && !budget.expired()) batched = await runBatch(group, decoded, idempotency, batchHandler);
       outcomes = await mapBounded(batches, concurrency, (batch, i) =>
         processPartition(batch, decoded[i] ?? [], { group, topic, handler, attempts, baseDelayMs, maxDelayMs, budget, idempotency }),
       );
     } finally {
       await idempotency.finish();
     }
-    return respond(group, batches, outcomes, eventIds.length, started);
+    return respond(group, batches, outcomes, eventIds.length, started, batchHandler ? batched : undefined);
   };
 }
 
-function respond(group: string, batches: PartitionBatch[], outcomes: PartitionOutcome[], records: number, started: number): KafkaBatchResponse {
+/**
+ * Hands the batch handler every record it may apply: valid, for this group, leased by this
+ * invocation in the bulk claim, first of its event id. Resolves how many it applied (0 when it threw:
+ * the partition pass then runs them one by one).
+ */
+async function runBatch<V>(
+  group: string,
+  decoded: DecodedRecord[][],
+  idempotency: IdempotencySession,
+  batchHandler: (items: BatchItem<V>[]) => Promise<void>,
+): Promise<number> {
+  const records: DecodedRecord[] = [];
+  const items: BatchItem<V>[] = [];
+  for (const partition of decoded) {
+    for (const record of partition) {
+      if (record.problem || (record.redriveGroup !== undefined && record.redriveGroup !== group)) continue;
+      // 'acquired' (and now running, so a repeat of the event id in the batch is not taken twice); anything else is left to the partition pass.
+      if (idempotency.claimed(record.eventId) !== 'acquired') continue;
+      records.push(record);
+      items.push({ value: record.value as V, record: consumerRecordOf(record, group) });
+    }
+  }
+  if (items.length === 0) return 0;
+  try {
+    await batchHandler(items);
+  } catch (thrown) {
+    for (const record of records) idempotency.abandoned(record.eventId);
+    const error = asError(thrown);
+    log.warn('batch handler failed: its records run one by one', { group, records: records.length, error: { name: error.name, message: error.message } });
+    return 0;
+  }
+  for (const record of records) {
+    record.batched = true;
+    idempotency.completed(record.eventId);
+  }
+  return records.length;
+}
+
+function respond(
+  group: string,
+  batches: PartitionBatch[],
+  outcomes: PartitionOutcome[],
+  records: number,
+  started: number,
+  batched: number | undefined,
+): KafkaBatchResponse {
   const response: KafkaBatchResponse = { batchItemFailures: [] };
-  const summary = { group, records, partitions: batches.length, succeeded: 0, deadLettered: 0, failed: 0, skipped: 0, durationMs: 0 };
+  const summary = {
+    group,
+    records,
+    partitions: batches.length,
+    succeeded: 0,
+    deadLettered: 0,
+    failed: 0,
+    skipped: 0,
+    durationMs: 0,
+    ...(batched === undefined ? {} : { batched }),
+  };
   outcomes.forEach((outcome, i) => {
     summary.succeeded += outcome.succeeded;
     summary.deadLettered += outcome.deadLettered;

@@ -1,7 +1,8 @@
 /**
  * One partition of a batch, strictly in offset order: each record is skipped (redrive for another
- * group, already applied), run (with in-process retries), or dead-lettered; the partition stops at
- * its first record that is neither, and that record's offset is what Lambda must redeliver from.
+ * group, already applied), counted (applied by a batch handler before this pass), run (with
+ * in-process retries), or dead-lettered; the partition stops at its first record that is none of
+ * these, and that record's offset is what Lambda must redeliver from.
  *
  * @example
  * const outcome = await processPartition(batch, settings);
@@ -13,10 +14,10 @@ import { log } from '../log';
 import { backoffDelay, sleep } from './backoff';
 import type { TimeBudget } from './budget';
 import { deadLetterMessage, publishDeadLetter } from './dead-letters';
-import { type DecodedRecord, decodeRecord, type PartitionBatch } from './decode';
+import { type DecodedRecord, decodeRecord, type KeyCache, type PartitionBatch } from './decode';
 import { asError, InProgressElsewhereError, isRetryable } from './errors';
 import type { IdempotencySession } from './idempotency';
-import type { ConsumerRecord } from './types';
+import type { ConsumerRecord, RawKafkaRecord } from './types';
 
 export interface PartitionSettings {
   group: string;
@@ -55,6 +56,10 @@ export async function processPartition(batch: PartitionBatch, records: DecodedRe
       });
       return stop(outcome, record.offset, records.length - i);
     }
+    if (record.batched) {
+      outcome.succeeded++;
+      continue;
+    }
     const result = await processRecord(record, settings);
     if (result === 'failed') return stop(outcome, record.offset, records.length - i);
     if (result === 'succeeded') outcome.succeeded++;
@@ -72,31 +77,17 @@ function stop(outcome: PartitionOutcome, offset: number, unprocessed: number): P
 
 async function processRecord(record: DecodedRecord, settings: PartitionSettings): Promise<RecordOutcome> {
   const { group, idempotency } = settings;
-  const redriveGroup = record.headers[HEADER.redriveGroup];
   // A dead letter redriven for another group: that group alone processes it.
-  if (redriveGroup !== undefined && redriveGroup !== group) return 'skipped';
+  if (record.redriveGroup !== undefined && record.redriveGroup !== group) return 'skipped';
   if (record.problem) return deadLetter(record, record.problem, 1, settings);
   const value = record.value;
-  const consumerRecord: ConsumerRecord = {
-    topic: record.topic,
-    partition: record.partition,
-    offset: record.offset,
-    timestamp: record.timestamp,
-    timestampType: record.timestampType,
-    key: record.key,
-    headers: record.headers,
-    eventId: record.eventId,
-    group,
-  };
-  const eventType = record.headers[HEADER.type];
-  const source = record.headers[HEADER.source];
-  if (eventType !== undefined) consumerRecord.eventType = eventType;
-  if (source !== undefined) consumerRecord.source = source;
+  const consumerRecord = consumerRecordOf(record, group);
 
   for (let attempt = 1; ; attempt++) {
     let claimed = false;
     try {
-      const state = idempotency.claimed(record.eventId) ?? (await idempotency.claim(record.eventId));
+      let state = idempotency.claimed(record.eventId);
+      if (state === undefined) state = await idempotency.claim(record.eventId);
       if (state === 'applied') return 'skipped';
       if (state === 'held') throw new InProgressElsewhereError(`event ${record.eventId} is being processed by another invocation`);
       claimed = true;
@@ -146,6 +137,57 @@ async function deadLetter(record: DecodedRecord, error: Error, attempts: number,
 }
 
 /** Decodes a partition's records' bytes and headers (done before any record runs so ids can be claimed in bulk). */
-export function decodePartition(batch: PartitionBatch): DecodedRecord[] {
-  return batch.records.map((raw) => decodeRecord(batch, raw));
+export function decodePartition(batch: PartitionBatch, keys: KeyCache = new Map()): DecodedRecord[] {
+  const records = new Array<DecodedRecord>(batch.records.length);
+  for (let i = 0; i < records.length; i++) records[i] = decodeRecord(batch, batch.records[i] as RawKafkaRecord, keys);
+  return records;
+}
+
+/** What the handler receives for `record` (one per record, made when first needed). */
+export function consumerRecordOf(record: DecodedRecord, group: string): ConsumerRecord {
+  record.view ??= new RecordView(record, group);
+  return record.view;
+}
+
+/** A {@link ConsumerRecord} over a decoded record: header strings are made only if the handler reads them. */
+class RecordView implements ConsumerRecord {
+  readonly #record: DecodedRecord;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly timestampType: string;
+  readonly key: string | null;
+  readonly eventId: string;
+
+  constructor(
+    record: DecodedRecord,
+    readonly group: string,
+  ) {
+    this.#record = record;
+    this.topic = record.topic;
+    this.partition = record.partition;
+    this.offset = record.offset;
+    this.timestamp = record.timestamp;
+    this.timestampType = record.timestampType;
+    this.key = record.key;
+    this.eventId = record.eventId;
+  }
+
+  get headers(): Record<string, string> {
+    return this.#record.headers;
+  }
+
+  get eventType(): string | undefined {
+    return this.#record.headers[HEADER.type];
+  }
+
+  get source(): string | undefined {
+    return this.#record.headers[HEADER.source];
+  }
+
+  toJSON(): ConsumerRecord {
+    const { topic, partition, offset, timestamp, timestampType, key, headers, eventId, group, eventType, source } = this;
+    return { topic, partition, offset, timestamp, timestampType, key, headers, eventId, group, eventType, source };
+  }
 }

@@ -5,9 +5,12 @@
  * A batch of N events becomes one `ZINCRBY` per distinct path (or term), written by one Lua script
  * together with the N "applied" markers (lib/stores/once.ts). Events already applied (a redelivered
  * batch, or a batch overlapping an earlier one) are left out of the aggregate before it is built,
- * so redelivery never counts an event twice and a partly applied batch never blocks.
+ * so redelivery never counts an event twice and a partly applied batch never blocks: the consumer
+ * runtime's batch entry point hands {@link aggregateOnce} only events not applied yet, and
+ * {@link applyAggregateOnce} looks them up itself.
  *
  * @example
+ * export const handler = kafkaBatchConsumer({ group: 'page-views', topic: userEvents }, aggregateOnce(pageViewCommands));
  * const { applied } = await applyAggregateOnce('page-views', items, pageViewCommands);
  * const pages = await analyticsStore.topPages(10);   // [{ path: '/home', views: 42 }, ...]
  */
@@ -114,6 +117,31 @@ export async function applyAggregateOnce<V>(
   // Markers are written even when the events carry nothing to count (a page view without a path).
   await applyAllOnce(group, fresh, commands);
   return { applied: fresh.length, skipped: items.length - fresh.length, commands: commands.length };
+}
+
+/** What {@link aggregateOnce} reads of a batch item (lib/consumer `BatchItem`). */
+export interface AppliedItem<V> {
+  value: V;
+  record: { group: string; eventId: string };
+}
+
+/**
+ * A batch handler for lib/consumer's `kafkaBatchConsumer`: writes the aggregate of the batch's
+ * events (`commandsFor`) and their applied markers in one atomic script. The runtime passes events
+ * not applied yet, unique, leased to this invocation; should some have been applied meanwhile the
+ * script writes nothing and throws, and the runtime applies the events one by one (each a batch of
+ * one, which skips the applied ones): never counted twice.
+ */
+export function aggregateOnce<V>(commandsFor: (values: V[]) => RedisCommand[]): (items: readonly AppliedItem<V>[]) => Promise<void> {
+  return async (items) => {
+    const first = items[0];
+    if (first === undefined) return;
+    await applyAllOnce(
+      first.record.group,
+      items.map((item) => item.record.eventId),
+      commandsFor(items.map((item) => item.value)),
+    );
+  };
 }
 
 export interface Ranked {

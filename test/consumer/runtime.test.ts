@@ -9,8 +9,8 @@ import { z } from 'zod';
 import { type OrderPlaced, orderPlaced } from '../../events/catalog';
 import { parsePartitionKey } from '../../lib/consumer/decode';
 import { leaseKey } from '../../lib/consumer/idempotency';
-import { type ConsumerRecord, kafkaConsumer, NonRetryableError, RetryableError } from '../../lib/consumer/index';
-import { wasApplied } from '../../lib/stores/once';
+import { type BatchItem, type ConsumerRecord, kafkaBatchConsumer, kafkaConsumer, NonRetryableError, RetryableError } from '../../lib/consumer/index';
+import { applyAllOnce, wasApplied } from '../../lib/stores/once';
 import { closeRedis, redis } from '../../lib/stores/redis';
 import awsMsk from '../fixtures/kafka/aws-msk-event.json';
 import awsSelfManaged from '../fixtures/kafka/aws-self-managed-event.json';
@@ -412,5 +412,107 @@ describe('composition', () => {
     const response = await handler(mskEvent([record('order.placed', 0, 1, { value: order({ total: 42 }) })]), context());
     expect(response).toStrictEqual({ batchItemFailures: [] });
     expect(totals).toEqual([42]);
+  });
+});
+
+describe('batch handler (kafkaBatchConsumer)', () => {
+  const idOf = (r: { headers?: Record<string, number[] | string>[] | null }) => Buffer.from((r.headers?.[0]?.ce_id ?? []) as number[]).toString();
+
+  it('is called once with the valid, not yet applied records of every partition; the rest is dead-lettered, skipped or marked', async () => {
+    const g = group();
+    const applied = record('order.placed', 0, 1);
+    await applyAllOnce(g, [idOf(applied)], []);
+    const duplicate = randomUUID();
+    const records = [
+      applied,
+      record('order.placed', 0, 2, { id: duplicate }),
+      record('order.placed', 0, 3, { rawValue: null }),
+      record('order.placed', 0, 4, { id: duplicate }),
+      record('order.placed', 3, 7, { headers: [{ ce_id: bytes(randomUUID()) }, { 'x-redrive-group': bytes('someone-else') }] }),
+      record('order.placed', 3, 8, { value: order({ total: 5 }) }),
+    ];
+    const calls: BatchItem<OrderPlaced>[][] = [];
+    const consumer = kafkaBatchConsumer({ group: g, topic: orderPlaced }, async (items) => {
+      calls.push(items);
+    });
+    expect(await consumer(mskEvent(records), context())).toStrictEqual({ batchItemFailures: [] });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.map((i) => `${i.record.partition}@${i.record.offset}`)).toEqual(['0@2', '3@8']);
+    expect(calls[0]?.[1]?.value.total).toBe(5);
+    expect(calls[0]?.[0]?.record).toMatchObject({ group: g, eventId: duplicate, eventType: 'com.example.order.placed' });
+    expect(sent).toHaveLength(1);
+    expect(header(sent[0]?.messages[0] as Message, 'x-dlq-offset')).toBe('3');
+    expect(await wasApplied(g, duplicate)).toBe(true);
+    expect(await redis().exists(leaseKey(g, duplicate))).toBe(0);
+
+    // Redelivered: everything is applied, dead-lettered or skipped; the handler is not called.
+    expect(await consumer(mskEvent(records), context())).toStrictEqual({ batchItemFailures: [] });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('when it throws, its records run one at a time (a batch of one by default): a poison value is dead-lettered alone', async () => {
+    const g = group();
+    const calls: number[][] = [];
+    const records = [record('order.placed', 1, 1), record('order.placed', 1, 2, { value: order({ total: 13 }) }), record('order.placed', 2, 5)];
+    const response = await kafkaBatchConsumer({ group: g, topic: orderPlaced, retry: fast }, async (items) => {
+      calls.push(items.map((i) => i.record.offset));
+      if (items.some((i) => i.value.total === 13)) throw new NonRetryableError('unlucky total');
+    })(mskEvent(records), context());
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect(calls[0]).toEqual([1, 2, 5]);
+    // Partitions run concurrently: one call per record, in any order across partitions.
+    expect(calls.slice(1).sort()).toEqual([[1], [2], [5]]);
+    expect(sent).toHaveLength(1);
+    expect(header(sent[0]?.messages[0] as Message, 'x-dlq-offset')).toBe('2');
+    expect(header(sent[0]?.messages[0] as Message, 'x-dlq-error')).toBe('unlucky total');
+    expect(await wasApplied(g, idOf(records[0] as never))).toBe(true);
+    expect(await wasApplied(g, idOf(records[1] as never))).toBe(false);
+  });
+
+  it('when it throws and a per-record handler is given, that one runs; a retryable failure stops its partition only', async () => {
+    const perRecord: number[] = [];
+    const response = await kafkaBatchConsumer(
+      {
+        group: group(),
+        topic: orderPlaced,
+        retry: fast,
+        perRecord: async (_, r) => {
+          if (r.offset === 11) throw new RetryableError('still busy');
+          perRecord.push(r.offset);
+        },
+      },
+      async () => {
+        throw new Error('ECONNRESET');
+      },
+    )(mskEvent([10, 11, 12].map((o) => record('order.placed', 4, o)).concat([record('order.placed', 5, 30)])), context());
+    expect(perRecord).toEqual([10, 30]);
+    expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'order.placed-4', offset: 11 } }] });
+  });
+
+  it('with Redis down, nothing is applied and every partition is reported', async () => {
+    const spy = jest.spyOn(redis(), 'eval').mockRejectedValue(new Error('Connection is closed.'));
+    try {
+      const handler = jest.fn(async () => {});
+      const response = await kafkaBatchConsumer({ group: group(), topic: orderPlaced, retry: fast }, handler)(
+        mskEvent([record('order.placed', 0, 1), record('order.placed', 2, 8)]),
+        context(),
+      );
+      expect(handler).not.toHaveBeenCalled();
+      expect(response).toStrictEqual({
+        batchItemFailures: [{ itemIdentifier: { partition: 'order.placed-0', offset: 1 } }, { itemIdentifier: { partition: 'order.placed-2', offset: 8 } }],
+      });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('with no time left, the batch handler is not called and every partition is reported', async () => {
+    const handler = jest.fn(async () => {});
+    const response = await kafkaBatchConsumer({ group: group(), topic: orderPlaced, safetyMarginMs: 1000 }, handler)(
+      mskEvent([record('order.placed', 0, 3)]),
+      context(1000),
+    );
+    expect(handler).not.toHaveBeenCalled();
+    expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'order.placed-0', offset: 3 } }] });
   });
 });

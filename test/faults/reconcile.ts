@@ -83,7 +83,8 @@ export async function reconcileCheckouts(
     } catch {
       continue;
     }
-    if (!value.items?.[0]?.product_id?.startsWith(`${tag}-`)) continue;
+    const productId = Array.isArray(value?.items) ? value.items[0]?.product_id : undefined;
+    if (typeof productId !== 'string' || !productId.startsWith(`${tag}-`)) continue;
     const orderId = String(value.order_id);
     if (ids.has(orderId)) seen.set(orderId, (seen.get(orderId) ?? 0) + 1);
     else unaccounted++;
@@ -133,7 +134,7 @@ export async function reconcileEvents(system: LocalSystem, tag: string, accepted
     } catch {
       continue;
     }
-    if (!value.session_id?.startsWith(`${tag}-`)) continue;
+    if (typeof value?.session_id !== 'string' || !value.session_id.startsWith(`${tag}-`)) continue;
     const member = value.payload?.path ?? value.payload?.query ?? '';
     if (members.has(member)) seen.set(member, (seen.get(member) ?? 0) + 1);
     else unaccounted++;

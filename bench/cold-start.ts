@@ -1,0 +1,176 @@
+/**
+ * Benchmark (not a test): cold start of every function as deployed. `serverless package` (offline,
+ * dummy credentials) builds the zips with serverless-esbuild; for each function: the zip's size,
+ * the unzipped handler .js size, and its module initialisation time — `require` of the bundled
+ * file in a fresh node process with the function's NODE_OPTIONS (--enable-source-maps), median of
+ * RUNS — next to the same figure for an empty module. Targets: < 1 MB and < 300 ms.
+ *
+ * Proposal measured in the same run: zod 4 English-only (bench/zod-english-only.cjs, an esbuild
+ * plugin serverless-esbuild can load via custom.esbuild.plugins): every function bundled by
+ * esbuild with serverless.yml's options, with and without the plugin.
+ *
+ *   npx tsx bench/cold-start.ts    # merges section "coldStart"
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { type BenchRow, recordResults } from './results';
+import { machineLoad, median, ROOT, runAlone } from './support';
+
+const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 5);
+const SERVERLESS = join(ROOT, 'node_modules/serverless/bin/serverless.js');
+const KB = 1024;
+
+function serverlessPackage(dir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [SERVERLESS, 'package', '--stage', 'local', '--package', join(dir, 'package')],
+      {
+        cwd: ROOT,
+        timeout: 300_000,
+        maxBuffer: 16 * 1024 * 1024,
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_REGION: 'us-east-1',
+          ESBUILD_WORK_FOLDER: join(dir, 'esbuild'),
+          SLS_TELEMETRY_DISABLED: '1',
+          SLS_NOTIFICATIONS_MODE: 'off',
+        },
+      },
+      (error, stdout, stderr) => (error ? reject(new Error(`serverless package failed: ${error.message}\n${stdout}\n${stderr}`)) : resolve()),
+    );
+  });
+}
+
+/** ms to require `file` in a fresh node process (module initialisation only, not node's own start). */
+function initMs(file: string, nodeOptions: string): number {
+  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));process.exit(0)`;
+  const out = execFileSync(process.execPath, ['-e', script], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    // As on Lambda: the provider's environment (no connection is opened at import).
+    env: {
+      PATH: process.env.PATH,
+      NODE_OPTIONS: nodeOptions,
+      AWS_REGION: 'us-east-1',
+      AWS_LAMBDA_FUNCTION_NAME: 'bench',
+      KAFKA_BROKERS: '127.0.0.1:9',
+      REDIS_URL: 'redis://127.0.0.1:9',
+      LOG_LEVEL: 'WARN',
+      POWERTOOLS_SERVICE_NAME: 'bench',
+    },
+  });
+  return Number(out);
+}
+
+function medianInit(file: string, nodeOptions = '--enable-source-maps'): number {
+  return median(Array.from({ length: RUNS }, () => initMs(file, nodeOptions)));
+}
+
+/** serverless.yml custom.esbuild, as serverless-esbuild hands it to esbuild (CommonJS output). */
+async function bundle(entry: string, outfile: string, plugins: unknown[]): Promise<number> {
+  await build({
+    entryPoints: [join(ROOT, entry)],
+    outfile,
+    bundle: true,
+    minify: true,
+    sourcemap: 'linked',
+    target: 'node22',
+    platform: 'node',
+    format: 'cjs',
+    external: ['@aws-sdk/*'],
+    logLevel: 'error',
+    plugins: plugins as never,
+  });
+  return statSync(outfile).size;
+}
+
+export async function run(): Promise<void> {
+  const loadBefore = machineLoad();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-cold-'));
+  try {
+    console.log('serverless package --stage local ...');
+    const started = Date.now();
+    await serverlessPackage(dir);
+    console.log(`packaged in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    const empty = join(dir, 'empty.js');
+    writeFileSync(empty, '');
+    const emptyMs = medianInit(empty);
+
+    const zips = readdirSync(join(dir, 'package')).filter((f) => f.endsWith('.zip'));
+    const zodPlugin = require('./zod-english-only.cjs') as unknown[];
+    const rows: BenchRow[] = [];
+    const perFunction: Record<string, Record<string, number>> = {};
+    for (const zip of zips.sort()) {
+      const fn = zip.replace(/\.zip$/, '');
+      const unzipped = join(dir, 'unzipped', fn);
+      mkdirSync(unzipped, { recursive: true });
+      execFileSync('unzip', ['-q', '-o', join(dir, 'package', zip), '-d', unzipped]);
+      const js = join(unzipped, 'functions', `${fn}.js`);
+      const jsBytes = statSync(js).size;
+      const zipBytes = statSync(join(dir, 'package', zip)).size;
+      const init = medianInit(js);
+
+      const proposal = join(dir, 'proposal', fn, `${fn}.js`);
+      const proposalBytes = await bundle(`functions/${fn}.ts`, proposal, zodPlugin);
+      const directBytes = await bundle(`functions/${fn}.ts`, join(dir, 'direct', fn, `${fn}.js`), []);
+      const proposalInit = proposalBytes < directBytes ? medianInit(proposal) : init;
+      perFunction[fn] = {
+        jsKB: jsBytes / KB,
+        zipKB: zipBytes / KB,
+        initMs: init,
+        proposalJsKB: proposalBytes / KB,
+        directJsKB: directBytes / KB,
+        proposalInitMs: proposalInit,
+      };
+      console.log(
+        `${fn}: ${(jsBytes / KB).toFixed(0)} KB .js, ${(zipBytes / KB).toFixed(0)} KB .zip, init ${init.toFixed(0)} ms; zod English-only: ${(proposalBytes / KB).toFixed(0)} KB, init ${proposalInit.toFixed(0)} ms`,
+      );
+      rows.push(
+        {
+          name: `${fn}: bundle .js`,
+          value: jsBytes / KB,
+          unit: 'KB',
+          baseline: { name: 'zod en-only (proposal)', value: proposalBytes / KB },
+          target: '< 1024 KB',
+          met: jsBytes < 1024 * KB,
+        },
+        { name: `${fn}: bundle .zip`, value: zipBytes / KB, unit: 'KB' },
+        { name: `${fn}: init`, value: init, unit: 'ms', baseline: { name: 'empty module', value: emptyMs }, target: '< 300 ms', met: init < 300 },
+      );
+      if (proposalBytes < directBytes)
+        rows.push({ name: `${fn}: init, zod en-only (proposal)`, value: proposalInit, unit: 'ms', baseline: { name: 'as packaged', value: init } });
+    }
+    const heaviest = Object.entries(perFunction).sort((a, b) => (b[1].jsKB ?? 0) - (a[1].jsKB ?? 0))[0];
+    const withoutMaps = heaviest ? medianInit(join(dir, 'unzipped', heaviest[0], 'functions', `${heaviest[0]}.js`), '') : Number.NaN;
+    if (heaviest) {
+      rows.push({
+        name: `${heaviest[0]}: init without --enable-source-maps`,
+        value: withoutMaps,
+        unit: 'ms',
+        baseline: { name: 'with (as deployed)', value: heaviest[1].initMs ?? 0 },
+      });
+    }
+    recordResults('coldStart', rows, {
+      runsPerMedian: RUNS,
+      emptyModuleInitMs: emptyMs,
+      perFunction,
+      notes: [
+        'init = require() of the unzipped bundle in a fresh node process (node start excluded), NODE_OPTIONS=--enable-source-maps as serverless.yml sets it; median of runs.',
+        'Proposal: bench/zod-english-only.cjs via custom.esbuild.plugins; directJsKB is the same esbuild build without it (should match jsKB).',
+      ],
+      loadBefore,
+      loadAfter: machineLoad(),
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) runAlone(run);
