@@ -4,6 +4,7 @@
  * http://127.0.0.1:3000 and every Kafka trigger — until Ctrl-C, and stops what it started.
  */
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { ensureTopics, topicSpecs } from '../lib/kafka/topics';
@@ -49,18 +50,22 @@ async function main(): Promise<void> {
   await admin.disconnect();
   console.log(`Topics: ${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged`);
 
-  const offline = spawn('npx', ['serverless', 'offline', 'start', '--stage', 'local'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+  // Run the CLI with node directly (not through npx, which does not pass signals on).
+  const offline = spawn(process.execPath, [join(__dirname, '../node_modules/serverless/bin/serverless.js'), 'offline', 'start', '--stage', 'local'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, KAFKA_BROKERS: brokers, REDIS_URL: redisUrl, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' },
   });
   let announced = false;
-  offline.stdout.on('data', (chunk: Buffer) => {
-    process.stdout.write(chunk);
+  const relay = (out: NodeJS.WriteStream) => (chunk: Buffer) => {
+    out.write(chunk);
     if (!announced && /Server ready/.test(chunk.toString())) {
       announced = true;
-      printEndpoints();
+      // After the Kafka triggers' start-up lines.
+      setTimeout(printEndpoints, 1500);
     }
-  });
+  };
+  offline.stdout.on('data', relay(process.stdout));
+  offline.stderr.on('data', relay(process.stderr));
 
   let stopping = false;
   const stop = () => {
@@ -82,12 +87,15 @@ function printEndpoints(): void {
   console.log(`
 The system is up:
   HTTP API   http://127.0.0.1:3000   (POST /checkout, GET /orders/{id}, GET /health, ...)
-  Dashboard  http://127.0.0.1:3000/dashboard
-Try it (every route but /health needs a token; npm run token signs a local one):
+Try it (every route but /health and /dashboard needs a token; npm run token signs a local one):
   TOKEN=$(npm run -s token -- --sub customer-42)
+  echo "http://127.0.0.1:3000/dashboard#token=$TOKEN"      # open it: the live dashboard
   curl -s -XPOST 127.0.0.1:3000/checkout -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
        -d '{"items":[{"product_id":"SKU-001","quantity":2,"price":29.99}]}'
   curl -s 127.0.0.1:3000/orders/<order_id> -H "authorization: Bearer $TOKEN"
+  curl -s -XPOST 127.0.0.1:3000/events -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+       -d '{"type":"page_view","session_id":"s-1","payload":{"path":"/pricing"}}'
+  npm run dlq -- list inventory-service                    # dead letters of a group, with reasons
 Ctrl-C stops everything.
 `);
 }
