@@ -128,7 +128,12 @@ it('3. the trigger process SIGKILLed repeatedly during consumption: all accepted
   const counts = await reconcileCheckouts(system, 'sigkill', accepted, before);
   report('sigkill', loads, [counts], Date.now() - started);
   expect(accepted.length).toBeGreaterThan(0);
-  expectClean(counts, accepted.length, orderPlaced.consumerGroups.length, loads.reduce((sum, l) => sum + l.unavailable + l.errors, 0));
+  expectClean(
+    counts,
+    accepted.length,
+    orderPlaced.consumerGroups.length,
+    loads.reduce((sum, l) => sum + l.unavailable + l.errors, 0),
+  );
 }, 600_000);
 
 it('4. Redis unavailable for a while: records retried later, nothing dead-lettered, nothing lost, effects once', async () => {
