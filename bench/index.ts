@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark of issue 7 in sequence, in one process, on one local system
  * (broker, private Redis, `serverless offline`) shared by those that need it. Each writes its
  * section of bench/results.json and prints its table; each also runs alone (`npx tsx bench/<name>.ts`).
- * bench/consumer-runtime.ts and bench/local-trigger.ts are separate (run them with tsx).
+ * `npm run bench` then runs bench/consumer-runtime.ts and bench/local-trigger.ts (separate processes).
  *
  * Order: cold start first (no servers running, so module init times are not disturbed by them),
  * then ingest, Kafka's ProducerPerformance (its baseline is the ingest figure), end to end

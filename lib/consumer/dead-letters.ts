@@ -16,27 +16,18 @@
  * const letters = await listDeadLetters('inventory-service', { limit: 20 });
  * const report = await redriveDeadLetters('inventory-service', { offsets: [4, 7] });
  */
+
 import { randomUUID } from 'node:crypto';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import { DEAD_LETTER_RETENTION_MS, deadLetterTopicFor } from '../../events/catalog';
 import { kafka } from '../kafka/client';
-import { HEADER } from '../kafka/headers';
+import { DEAD_LETTER_HEADER, HEADER } from '../kafka/headers';
 import { sendMessages } from '../kafka/publisher';
 import { keyPrefix, redis } from '../stores/redis';
 import { type DecodedRecord, headerBuffer, headerEntries } from './decode';
 
 /** Headers a dead letter carries on top of the original ones. */
-export const DLQ_HEADER = {
-  error: 'x-dlq-error',
-  errorClass: 'x-dlq-error-class',
-  topic: 'x-dlq-topic',
-  partition: 'x-dlq-partition',
-  offset: 'x-dlq-offset',
-  timestamp: 'x-dlq-timestamp',
-  group: 'x-dlq-group',
-  attempts: 'x-dlq-attempts',
-  failedAt: 'x-dlq-failed-at',
-} as const;
+export const DLQ_HEADER = DEAD_LETTER_HEADER;
 
 const MAX_ERROR_LENGTH = 2000;
 

@@ -1,29 +1,17 @@
 /**
  * The record written to a `kafka://<topic>` on-failure destination: the original key, value and
- * headers (repeats kept) plus failure metadata headers. The names match the project's dead-letter
- * tooling (`x-dlq-*`, see lib/consumer/dead-letters.ts) so `redrive` works on these too; the
+ * headers (repeats kept) plus failure metadata headers, named as every dead letter of the project
+ * (`x-dlq-*`, lib/kafka/headers.ts) so `npm run dlq` lists and redrives these too; the
  * condition names are Lambda's (`RetryAttemptsExhausted`, `MaximumPayloadSizeExceeded`, and
  * `RecordAgeExceeded` for records past MaximumRecordAgeInSeconds).
  * UNVERIFIED: AWS does not document the header names Lambda itself uses on a Kafka destination.
  */
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import { DEAD_LETTER_HEADER } from '../../kafka/headers';
 
 export type FailureCondition = 'RetryAttemptsExhausted' | 'MaximumPayloadSizeExceeded' | 'RecordAgeExceeded';
 
-export const FAILURE_HEADER = {
-  condition: 'x-dlq-condition',
-  error: 'x-dlq-error',
-  errorClass: 'x-dlq-error-class',
-  topic: 'x-dlq-topic',
-  partition: 'x-dlq-partition',
-  offset: 'x-dlq-offset',
-  timestamp: 'x-dlq-timestamp',
-  group: 'x-dlq-group',
-  attempts: 'x-dlq-attempts',
-  failedAt: 'x-dlq-failed-at',
-  functionName: 'x-dlq-function',
-  eventSourceArn: 'x-dlq-event-source-arn',
-} as const;
+export const FAILURE_HEADER = DEAD_LETTER_HEADER;
 
 export interface FailureInfo {
   condition: FailureCondition;
