@@ -82,7 +82,7 @@ export class LocalSystem {
     await waitFor(
       async () => {
         const probe = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => {});
+        probe.on('error', () => {});
         try {
           await probe.connect();
           return (await probe.ping()) === 'PONG';
