@@ -9,19 +9,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import { Kafka, Partitioners } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { kafkaConfig } from '../lib/kafka/client';
 import { eventHeaders } from '../lib/kafka/headers';
+import { PRODUCER_CONFIG } from '../lib/kafka/publisher';
 
 const TOPIC = 'user.events';
 
 async function main(): Promise<void> {
-  const producer = new Kafka(kafkaConfig()).producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
-  });
+  const producer = new Kafka(kafkaConfig()).producer(PRODUCER_CONFIG);
   await producer.connect();
   const server = createServer((req, res) => {
     if (req.method !== 'POST') {

@@ -15,11 +15,11 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { Kafka, Partitioners, type Producer } from 'kafkajs';
+import { Kafka, type Producer } from 'kafkajs';
 import { handler as eventsHandler } from '../functions/events';
 import { kafkaConfig } from '../lib/kafka/client';
 import { eventHeaders } from '../lib/kafka/headers';
-import { disconnectProducer } from '../lib/kafka/publisher';
+import { disconnectProducer, PRODUCER_CONFIG } from '../lib/kafka/publisher';
 import { freePort } from '../lib/local/broker';
 import { spawnTied } from '../lib/local/process';
 import { log } from '../lib/log';
@@ -115,12 +115,7 @@ type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<
 
 /** The same producer as lib/kafka/publisher.ts, on the same client settings. */
 async function bareProducer(): Promise<Producer> {
-  const producer = new Kafka(kafkaConfig()).producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
-  });
+  const producer = new Kafka(kafkaConfig()).producer(PRODUCER_CONFIG);
   await producer.connect();
   return producer;
 }
