@@ -23,7 +23,19 @@ const environment = z.object({
 
 export type Config = z.infer<typeof environment>;
 
-/** Parses the environment; call it where needed, it is cheap. */
-export function config(env: NodeJS.ProcessEnv = process.env): Config {
-  return environment.parse(env);
+let current: Config | undefined;
+
+/**
+ * The container's configuration, parsed once (it sits on hot paths: every Redis key, every
+ * publish). Pass `env` to parse another environment.
+ */
+export function config(env?: NodeJS.ProcessEnv): Config {
+  if (env) return environment.parse(env);
+  current ??= environment.parse(process.env);
+  return current;
+}
+
+/** Forgets the parsed configuration: the next call reads the environment again (tests). */
+export function resetConfig(): void {
+  current = undefined;
 }

@@ -6,7 +6,7 @@
  * container), authenticated with SASL OAUTHBEARER tokens signed for IAM.
  */
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
-import { config } from '../config';
+import { config, resetConfig } from '../config';
 
 let client: Kafka | undefined;
 
@@ -22,9 +22,11 @@ export function kafka(): Kafka {
 /** Drops the shared client (tests, or after the brokers changed). */
 export function resetKafka(): void {
   client = undefined;
+  resetConfig();
 }
 
 export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
+  // Read afresh: clients are built rarely, and tests point them at other brokers.
   const settings = config(env);
   const useIam = settings.KAFKA_AUTH ? settings.KAFKA_AUTH === 'iam' : !settings.KAFKA_BROKERS && Boolean(settings.MSK_CLUSTER_ARN);
   const brokers = settings.KAFKA_BROKERS
