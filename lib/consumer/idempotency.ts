@@ -134,21 +134,31 @@ export class IdempotencySession {
    */
   static async start(group: string, eventIds: Iterable<string>, leaseMs: number): Promise<IdempotencySession> {
     const session = new IdempotencySession(group, Math.max(1000, Math.ceil(leaseMs)));
-    const unique: string[] = [];
     for (const id of eventIds) {
       if (session.slots.has(id)) continue;
       session.slots.set(id, { state: undefined, running: false, done: false, leased: false });
-      unique.push(id);
     }
+    await session.claimUnknown();
+    return session;
+  }
+
+  /** Whether the last bulk claim failed (Redis unreachable): some records' state is unknown. */
+  degraded = false;
+
+  /** Claims, in bulk, every record whose state is not known yet; sets {@link degraded} on failure. */
+  async claimUnknown(): Promise<void> {
+    const unknown: string[] = [];
+    for (const [id, slot] of this.slots) if (slot.state === undefined) unknown.push(id);
     try {
       const chunks: Promise<void>[] = [];
-      for (let i = 0; i < unique.length; i += CHUNK) chunks.push(session.claimAll(unique.slice(i, i + CHUNK)));
+      for (let i = 0; i < unknown.length; i += CHUNK) chunks.push(this.claimAll(unknown.slice(i, i + CHUNK)));
       await Promise.all(chunks);
+      this.degraded = false;
     } catch (error) {
-      for (const slot of session.slots.values()) if (slot.state !== 'acquired') slot.state = undefined;
-      log.warn('idempotency pre-check failed; records will claim one by one', { group, error: (error as Error).message });
+      for (const slot of this.slots.values()) if (slot.state !== 'acquired') slot.state = undefined;
+      this.degraded = true;
+      log.warn('idempotency pre-check failed; records will claim one by one', { group: this.group, error: (error as Error).message });
     }
-    return session;
   }
 
   private slot(eventId: string): Slot {

@@ -51,9 +51,16 @@ export interface KafkaConsumerOptions<T extends TopicDefinition> {
   retry?: RetryOptions;
   /** Time kept in reserve before the function's deadline (default 2,000 ms). */
   safetyMarginMs?: number;
+  /**
+   * How long an invocation waits for Redis to come back before reporting its records as failed
+   * (default 5,000 ms, within the time budget). Waiting here, rather than failing at once, keeps
+   * a short infrastructure outage from using up the mapping's retries, which would send the
+   * records to the dead-letter topic for a fault that is not theirs.
+   */
+  infrastructureWaitMs?: number;
 }
 
-export const DEFAULTS = { concurrency: 8, attempts: 3, baseDelayMs: 100, maxDelayMs: 2000, safetyMarginMs: 2000 } as const;
+export const DEFAULTS = { concurrency: 8, attempts: 3, baseDelayMs: 100, maxDelayMs: 2000, safetyMarginMs: 2000, infrastructureWaitMs: 5000 } as const;
 
 type KafkaLambdaHandler = (event: MSKEvent | SelfManagedKafkaEvent, context: Context) => Promise<KafkaBatchResponse>;
 
@@ -114,6 +121,7 @@ function buildConsumer<T extends TopicDefinition>(
   const baseDelayMs = options.retry?.baseDelayMs ?? DEFAULTS.baseDelayMs;
   const maxDelayMs = options.retry?.maxDelayMs ?? DEFAULTS.maxDelayMs;
   const safetyMarginMs = options.safetyMarginMs ?? DEFAULTS.safetyMarginMs;
+  const infrastructureWaitMs = options.infrastructureWaitMs ?? DEFAULTS.infrastructureWaitMs;
 
   return async (event, context) => {
     const started = Date.now();
@@ -131,6 +139,11 @@ function buildConsumer<T extends TopicDefinition>(
     const claiming = IdempotencySession.start(group, eventIds, Math.max(budget.remaining() + safetyMarginMs, 1000));
     for (const records of decoded) for (const record of records) validateRecord(topic, record);
     const idempotency = await claiming;
+    const waitUntil = Date.now() + Math.min(infrastructureWaitMs, budget.remaining());
+    for (let delay = 250; idempotency.degraded && Date.now() + delay < waitUntil; delay = Math.min(delay * 2, 2000)) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      await idempotency.claimUnknown();
+    }
 
     let outcomes: PartitionOutcome[];
     let batched = 0;

@@ -285,6 +285,26 @@ describe('ordering, failures and the response', () => {
     }
   });
 
+  it('waits for Redis to come back (within infrastructureWaitMs) instead of failing at once', async () => {
+    const client = redis();
+    const real = client.eval.bind(client);
+    let failures = 4; // more than the in-process retries of one record absorb
+    const spy = jest.spyOn(client, 'eval').mockImplementation(((...args: Parameters<typeof client.eval>) => {
+      if (failures-- > 0) return Promise.reject(new Error('Connection is closed.'));
+      return real(...args);
+    }) as typeof client.eval);
+    try {
+      const handled: number[] = [];
+      const response = await kafkaConsumer({ group: group(), topic: orderPlaced, retry: fast }, async (_order, r) => {
+        handled.push(r.offset);
+      })(mskEvent([record('order.placed', 0, 1), record('order.placed', 0, 2)]), context());
+      expect(response).toStrictEqual({ batchItemFailures: [] });
+      expect(handled).toEqual([1, 2]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('a throw outside record processing rejects: not a Kafka event, or a topic the group does not read', async () => {
     const consumer = kafkaConsumer({ group: group(), topic: orderPlaced }, async () => {});
     await expect(consumer({} as never, context())).rejects.toThrow(/Not a Kafka event/);

@@ -226,7 +226,7 @@ describe('Kafka triggers', () => {
         Topics: [topicOfGroup(group).name],
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
-        MaximumRetryAttempts: 3,
+        MaximumRetryAttempts: 10,
         MaximumRecordAgeInSeconds: 86400,
         BisectBatchOnFunctionError: true,
         DestinationConfig: { OnFailure: { Destination: `kafka://${deadLetterTopicFor(group)}` } },
