@@ -152,17 +152,12 @@ export function readMappings(service: ServiceLike, naming: NamingLike, env: Node
   return mappings;
 }
 
-function build(input: {
-  functionKey: string;
-  functionName: string;
-  logicalId: string;
-  kind: 'msk' | 'kafka';
-  eventSourceArn?: string;
-  brokers: string[];
-  timeoutMs: number;
-  event: Record<string, unknown>;
-  extension: Record<string, unknown>;
-}): MappingConfig {
+function build(
+  input: Pick<MappingConfig, 'functionKey' | 'functionName' | 'logicalId' | 'kind' | 'eventSourceArn' | 'brokers' | 'timeoutMs'> & {
+    event: Record<string, unknown>;
+    extension: Record<string, unknown>;
+  },
+): MappingConfig {
   const { event, extension } = input;
   const destination = (extension.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination;
   const destinationString = destination === undefined || destination === null ? undefined : String(destination);
