@@ -59,29 +59,27 @@ export function termOf(event: UserEvent): string | undefined {
   return raw === undefined ? undefined : normalizeTerm(raw);
 }
 
-/** Counts of `members`, one entry per distinct member. */
-function tally(members: (string | undefined)[]): Map<string, number> {
+/**
+ * One ZINCRBY per distinct member on `key`, plus the running total under `totalField`: a batch's
+ * aggregate, written as one increment per member however many events name it.
+ */
+function counterCommands(key: string, totalField: string, members: (string | undefined)[]): RedisCommand[] {
   const counts = new Map<string, number>();
   for (const member of members) if (member !== undefined) counts.set(member, (counts.get(member) ?? 0) + 1);
-  return counts;
+  const commands: RedisCommand[] = [...counts].map(([member, n]) => ['ZINCRBY', key, n, member]);
+  const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
+  if (total > 0) commands.push(['HINCRBY', analyticsTotalsKey(), totalField, total]);
+  return commands;
 }
 
 /** One ZINCRBY per distinct path among the page views of `events`, plus the running total. */
 export function pageViewCommands(events: readonly UserEvent[]): RedisCommand[] {
-  const counts = tally(events.filter((e) => e.type === 'page_view').map(pathOf));
-  const commands: RedisCommand[] = [...counts].map(([path, n]) => ['ZINCRBY', pageViewsKey(), n, path]);
-  const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
-  if (total > 0) commands.push(['HINCRBY', analyticsTotalsKey(), 'page_views', total]);
-  return commands;
+  return counterCommands(pageViewsKey(), 'page_views', events.filter((e) => e.type === 'page_view').map(pathOf));
 }
 
 /** One ZINCRBY per distinct term among the searches of `events`, plus the running total. */
 export function searchTermCommands(events: readonly UserEvent[]): RedisCommand[] {
-  const counts = tally(events.filter((e) => e.type === 'search').map(termOf));
-  const commands: RedisCommand[] = [...counts].map(([term, n]) => ['ZINCRBY', searchTermsKey(), n, term]);
-  const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
-  if (total > 0) commands.push(['HINCRBY', analyticsTotalsKey(), 'searches', total]);
-  return commands;
+  return counterCommands(searchTermsKey(), 'searches', events.filter((e) => e.type === 'search').map(termOf));
 }
 
 export interface AggregateItem<V> {
