@@ -9,7 +9,7 @@
  * const admin = kafka().admin(); await admin.connect();
  * const report = await ensureTopics(admin, topicSpecs({ replicationFactor: 1 }));
  */
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { ConfigResourceTypes } from 'kafkajs';
 import { consumerGroups, DEAD_LETTER_RETENTION_MS, deadLetterTopicFor, topics } from '../../events/catalog';
 
@@ -121,4 +121,15 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<To
     }
   }
   return report;
+}
+
+/** Connects an admin client, applies the specs, disconnects. */
+export async function provision(kafka: Kafka, specs: TopicSpec[]): Promise<TopicReport> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await ensureTopics(admin, specs);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }
