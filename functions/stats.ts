@@ -6,7 +6,7 @@
  * come back with `lag: null` and an `error`, and the rest of the answer still arrives.
  */
 import type { Admin } from 'kafkajs';
-import { topics } from '../events/catalog';
+import { deadLetterTopicFor, topics } from '../events/catalog';
 import { httpApi, json } from '../lib/http/api';
 import { kafka } from '../lib/kafka/client';
 import { consumerGroupHealth, type GroupHealth } from '../lib/kafka/lag';
@@ -63,7 +63,7 @@ async function groupHealth(): Promise<GroupHealth[]> {
       topic,
       lag: null,
       partitions: [],
-      deadLetterTopic: `${group}.dlq`,
+      deadLetterTopic: deadLetterTopicFor(group),
       deadLetters: null,
       error: message,
     }));

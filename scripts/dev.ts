@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { ensureTopics, topicSpecs } from '../lib/kafka/topics';
+import { provision, topicSpecs } from '../lib/kafka/topics';
 import { KAFKA_VERSION, type RunningBroker, startBroker, waitUntilReady } from '../lib/local/broker';
 
 const DEFAULT_BROKERS = '127.0.0.1:9092';
@@ -44,10 +44,7 @@ async function main(): Promise<void> {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   await checkRedis(redisUrl);
   const { brokers, broker } = await kafkaBrokers();
-  const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  const report = await ensureTopics(admin, topicSpecs({ replicationFactor: 1 }));
-  await admin.disconnect();
+  const report = await provision(new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }), topicSpecs({ replicationFactor: 1 }));
   console.log(`Topics: ${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged`);
 
   // Run the CLI with node directly (not through npx, which does not pass signals on).

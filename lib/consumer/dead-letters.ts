@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import { DEAD_LETTER_RETENTION_MS, deadLetterTopicFor } from '../../events/catalog';
 import { kafka } from '../kafka/client';
-import { DEAD_LETTER_HEADER, HEADER } from '../kafka/headers';
+import { DEAD_LETTER_HEADER, HEADER, headersAsStrings } from '../kafka/headers';
 import { sendMessages } from '../kafka/publisher';
 import { keyPrefix, redis } from '../stores/redis';
 import { type DecodedRecord, headerBuffer, headerEntries } from './decode';
@@ -208,11 +208,7 @@ async function redrivenState(group: string, topic: string): Promise<RedrivenStat
 }
 
 function toDeadLetter(partition: number, message: KafkaMessage, state: RedrivenState): DeadLetter {
-  const headers: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(message.headers ?? {})) {
-    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-    if (value !== undefined) headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
-  }
+  const headers = headersAsStrings(message.headers);
   const offset = Number(message.offset);
   const source = {
     topic: headers[DLQ_HEADER.topic] ?? '',

@@ -40,3 +40,16 @@ export function mskArns(clusterArn: string): MskArns {
     group: (group) => `${prefix}:group/${name}/${uuid}/${group}`,
   };
 }
+
+/**
+ * The cluster part of an MSK mapping's logical id, exactly as osls derives it from the event's `arn`
+ * (its get-msk-cluster-name-token.js): the deploy plugin and the local triggers must agree on it.
+ */
+export function clusterNameToken(arn: unknown): string {
+  if (arn && typeof arn === 'object') {
+    const object = arn as Record<string, unknown>;
+    if (object['Fn::ImportValue'] !== undefined) return String(object['Fn::ImportValue']);
+    if (object.Ref !== undefined) return String(object.Ref);
+  }
+  return String(arn).split('/')[1] ?? String(arn);
+}

@@ -18,7 +18,7 @@
  *   custom.kafkaTrigger             mapping properties every Kafka trigger gets
  */
 import { deadLetterTopicFor } from '../../events/catalog';
-import { mskArns } from './arns';
+import { clusterNameToken, mskArns } from './arns';
 import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements } from './iam';
 import { checkStageParams, LOCAL_STAGE, rawStageParams } from './stage';
 
@@ -234,13 +234,4 @@ export class DeployPlugin {
       }
     }
   }
-}
-
-/** The cluster part of an msk mapping's logical id, as Serverless derives it from the event's `arn`. */
-function clusterNameToken(arn: unknown): string {
-  if (arn && typeof arn === 'object') {
-    const ref = arn as { Ref?: string; 'Fn::ImportValue'?: string };
-    return String(ref.Ref ?? ref['Fn::ImportValue'] ?? '');
-  }
-  return String(arn ?? '').split('/')[1] ?? '';
 }

@@ -14,7 +14,7 @@ import { request as httpsRequest } from 'node:https';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
-import { ensureTopics, type TopicReport, type TopicSpec } from '../kafka/topics';
+import { provision, type TopicReport } from '../kafka/topics';
 
 /** What CloudFormation is told (the body PUT to the event's ResponseURL). */
 export interface CustomResourceResponse {
@@ -68,17 +68,6 @@ export async function handleTopicsResource(
   }
   await respond(event.ResponseURL, response);
   return response;
-}
-
-/** Connects an admin client, applies the specs, disconnects. */
-export async function provision(kafka: Kafka, specs: TopicSpec[]): Promise<TopicReport> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return await ensureTopics(admin, specs);
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
 }
 
 function summary(report: TopicReport): string {

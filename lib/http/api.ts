@@ -14,6 +14,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { z } from 'zod';
 import { KafkaUnavailableError } from '../kafka/errors';
 import { log } from '../log';
+import { headerOf } from './headers';
 import { type Caller, callerOf } from './identity';
 import { HttpProblem, validationProblem } from './problem';
 
@@ -110,9 +111,4 @@ function parseBody<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S
   const result = schema.safeParse(parsed);
   if (!result.success) throw validationProblem(result.error);
   return result.data;
-}
-
-function headerOf(event: APIGatewayProxyEventV2, name: string): string | undefined {
-  for (const [key, value] of Object.entries(event.headers ?? {})) if (key.toLowerCase() === name) return value;
-  return undefined;
 }

@@ -11,6 +11,7 @@
  * Never from a client-supplied header such as `X-Customer-ID`: anyone can send that.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { headerOf } from './headers';
 import { LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER, verifyLocalToken } from './local-jwt';
 import { HttpProblem } from './problem';
 
@@ -37,7 +38,7 @@ export async function callerOf(event: APIGatewayProxyEventV2, env: NodeJS.Proces
 }
 
 async function locallyVerifiedClaims(event: APIGatewayProxyEventV2, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
-  const header = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  const header = headerOf(event, 'authorization');
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header.trim()) : null;
   if (!match?.[1]) throw unauthorized('Send a bearer token: Authorization: Bearer $(npm run -s token)');
   try {

@@ -133,16 +133,24 @@ export async function publishAll<T extends TopicDefinition>(
   });
 }
 
+const partitioners = new Map<number, (key: string) => number>();
+
+/** The partition murmur2 picks for a key among `partitions`; built once per count, not per publish. */
 function partitionerFor(partitions: number): (key: string) => number {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
-    partitionId,
-    leader: 0,
-    replicas: [0],
-    isr: [0],
-    partitionErrorCode: 0,
-  }));
-  return (key) => partitioner({ topic: '', partitionMetadata, message: { key, value: null } });
+  let partitionOf = partitioners.get(partitions);
+  if (!partitionOf) {
+    const partitioner = Partitioners.DefaultPartitioner();
+    const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+      partitionErrorCode: 0,
+    }));
+    partitionOf = (key) => partitioner({ topic: '', partitionMetadata, message: { key, value: null } });
+    partitioners.set(partitions, partitionOf);
+  }
+  return partitionOf;
 }
 
 function isConnectionFailure(error: unknown): boolean {

@@ -1,6 +1,7 @@
 /**
- * One Redis connection per container, shared by every store. Commands fail fast when Redis is
- * down (no offline queue), so a consumer reports its records as failed instead of hanging.
+ * One Redis connection per container, shared by every store. While Redis is down a command waits
+ * in the offline queue for one reconnect attempt at most (maxRetriesPerRequest 1), then fails, so
+ * a consumer reports its records as failed instead of hanging.
  */
 import Redis from 'ioredis';
 import { config } from '../config';

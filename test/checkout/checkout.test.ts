@@ -5,7 +5,7 @@ import { orderPlaced } from '../../events/catalog';
 import { handler as checkout } from '../../functions/checkout';
 import { kafka, resetKafka } from '../../lib/kafka/client';
 import { disconnectProducer } from '../../lib/kafka/publisher';
-import { ensureTopics, topicSpecs } from '../../lib/kafka/topics';
+import { provision, topicSpecs } from '../../lib/kafka/topics';
 import { startBroker } from '../../lib/local/broker';
 import { invokeHttp } from '../support/http';
 import { endOffsets, javaPartitions, readRecords, recordsSince } from '../support/kafka';
@@ -103,10 +103,7 @@ describe('when Kafka is down', () => {
       process.env.KAFKA_BROKERS = broker.brokers;
       await disconnectProducer();
       resetKafka();
-      const admin = kafka().admin();
-      await admin.connect();
-      await ensureTopics(admin, topicSpecs({ replicationFactor: 1 }));
-      await admin.disconnect();
+      await provision(kafka(), topicSpecs({ replicationFactor: 1 }));
       expect((await invokeHttp(checkout, { body: { items } })).status).toBe(202);
 
       await broker.kill();

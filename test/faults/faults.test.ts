@@ -191,7 +191,7 @@ it('6. HTTP fuzzing: malformed requests get 4xx, never 5xx, publish nothing, and
     REPORT,
     `${new Date().toISOString()} fuzz: sent=${result.sent} 4xx=${result.clientErrors} 5xx=${result.serverErrors} published=${published}\n`,
   );
-  expect(result.sent).toBeGreaterThanOrEqual(10_000);
+  expect(result.answered).toBe(result.sent);
   expect(result.serverErrors).toBe(0);
   expect(result.successes).toBe(0);
   expect(result.errors).toBe(0);

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { signLocalToken } from '../../lib/http/local-jwt';
-import { ensureTopics, topicSpecs } from '../../lib/kafka/topics';
+import { provision, topicSpecs } from '../../lib/kafka/topics';
 import { freePort, type RunningBroker, startBroker } from '../../lib/local/broker';
 import { spawnTied, type TiedProcess } from '../../lib/local/process';
 
@@ -49,10 +49,7 @@ export class LocalSystem {
     const system = new LocalSystem();
     [system.httpPort, system.lambdaPort, system.redisPort] = [await freePort(), await freePort(), await freePort()];
     system.broker = await startBroker({ dataDir: join(system.dir, 'kafka') });
-    const admin = system.kafka().admin();
-    await admin.connect();
-    await ensureTopics(admin, topicSpecs({ replicationFactor: 1 }));
-    await admin.disconnect();
+    await provision(system.kafka(), topicSpecs({ replicationFactor: 1 }));
     await system.startRedis();
     system.redis = new Redis(system.redisUrl, { maxRetriesPerRequest: null });
     system.token = await signLocalToken({ sub: 'fault-customer', expiresIn: '2h' });

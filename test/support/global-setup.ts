@@ -4,7 +4,7 @@
  * their own prefix so runs never see each other's data.
  */
 import { Kafka, logLevel } from 'kafkajs';
-import { ensureTopics, topicSpecs } from '../../lib/kafka/topics';
+import { provision, topicSpecs } from '../../lib/kafka/topics';
 import { type RunningBroker, startBroker } from '../../lib/local/broker';
 
 declare global {
@@ -19,8 +19,5 @@ export default async function globalSetup(): Promise<void> {
   }
   process.env.REDIS_PREFIX ??= `test:${process.pid}:${Date.now()}:`;
   process.env.LOG_LEVEL ??= 'SILENT';
-  const admin = new Kafka({ brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  await ensureTopics(admin, topicSpecs({ replicationFactor: 1 }));
-  await admin.disconnect();
+  await provision(new Kafka({ brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }), topicSpecs({ replicationFactor: 1 }));
 }

@@ -3,6 +3,7 @@
  * mapping description, with the settings the `msk` event has no option for taken from
  * `resources.extensions.<LogicalId>.Properties` (the same values CloudFormation deploys).
  */
+import { clusterNameToken } from '../../deploy/arns';
 
 /** The subset of the Serverless service object this plugin reads (variables already resolved). */
 export interface ServiceLike {
@@ -199,16 +200,6 @@ function build(
 
 function extensionProperties(service: ServiceLike, logicalId: string): Record<string, unknown> {
   return { ...(service.resources?.extensions?.[logicalId]?.Properties ?? {}) };
-}
-
-/** The token osls puts in an MSK mapping's logical id (see its get-msk-cluster-name-token.js). */
-export function clusterNameToken(arn: unknown): string {
-  if (arn && typeof arn === 'object') {
-    const object = arn as Record<string, unknown>;
-    if (object['Fn::ImportValue'] !== undefined) return String(object['Fn::ImportValue']);
-    if (object.Ref !== undefined) return String(object.Ref);
-  }
-  return String(arn).split('/')[1] ?? String(arn);
 }
 
 /** A literal ARN, or a `Ref` to a template Parameter (its Default); anything else gets a placeholder ARN. */
