@@ -7,7 +7,6 @@ import middy from '@middy/core';
 import type { Message } from 'kafkajs';
 import { z } from 'zod';
 import { type OrderPlaced, orderPlaced } from '../../events/catalog';
-import { parsePartitionKey } from '../../lib/consumer/decode';
 import { leaseKey } from '../../lib/consumer/idempotency';
 import { type BatchItem, type ConsumerRecord, kafkaBatchConsumer, kafkaConsumer, NonRetryableError, RetryableError } from '../../lib/consumer/index';
 import { applyAllOnce, wasApplied } from '../../lib/stores/once';
@@ -41,20 +40,6 @@ beforeEach(() => {
 });
 afterAll(async () => {
   await closeRedis();
-});
-
-describe('partition keys', () => {
-  it.each([
-    ['order.placed-3', 'order.placed', 3],
-    ['my-topic.v2-beta-11', 'my-topic.v2-beta', 11],
-    ['a-0', 'a', 0],
-  ])('%s splits on the last dash', (id, topic, partition) => {
-    expect(parsePartitionKey(id)).toEqual({ topic, partition });
-  });
-
-  it.each(['nodash', 'topic-', 'topic-x', '-3'])('%s is rejected', (id) => {
-    expect(() => parsePartitionKey(id)).toThrow(/not "<topic>-<partition>"/);
-  });
 });
 
 describe('AWS and Powertools sample events', () => {

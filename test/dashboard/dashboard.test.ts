@@ -25,8 +25,9 @@ import { disconnectProducer } from '../../lib/kafka/publisher';
 import { closeRedis } from '../../lib/stores/redis';
 import { httpEvent, lambdaContext } from '../support/http';
 import { endOffsets, mskEventOf, readRecords } from '../support/kafka';
+import { CHROMIUM_PATH } from '../support/prerequisites';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = CHROMIUM_PATH;
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -86,7 +87,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  // A server that never started has nothing to close (and close's callback would never come).
+  if (server) await new Promise((resolve) => server.close(resolve));
   await disconnectStatsAdmin();
   await disconnectProducer();
   await closeRedis();
