@@ -36,9 +36,9 @@
  *   between Lambda's fetch and the lookup, and would cost a round trip per batch.
  *
  * @example
- * const digest = contentDigest(keyBytes, valueBytes);
+ * const digest = contentDigest(Buffer.from('s-1'), Buffer.from('{"type":"page_view"}'));
  * fallbackEventId({ topic: 'user.events', partition: 0, offset: 42, timestamp: 1764620000000 }, digest);
- * // 'user.events-0-42@1764620000000#3q2-7wAAAAAAAAAAAAAAAA'
+ * // 'user.events-0-42@1764620000000#ULqUfOfpgKCHiPHDxsvNG1'
  */
 import { hash } from 'node:crypto';
 

@@ -46,6 +46,13 @@ describe('fallback event id', () => {
     expect(idOf(headerless(overrides))).not.toBe(idOf(headerless()));
   });
 
+  it('is pinned: markers outlive deploys, so a changed digest or format would re-apply records redelivered across the deploy', () => {
+    const digest = contentDigest(Buffer.from('s-1'), Buffer.from('{"type":"page_view"}'));
+    expect(fallbackEventId({ topic: 'user.events', partition: 0, offset: 42, timestamp: 1_764_620_000_000 }, digest)).toBe(
+      'user.events-0-42@1764620000000#ULqUfOfpgKCHiPHDxsvNG1',
+    );
+  });
+
   it('never takes the old form, so markers of an earlier incarnation cannot match it', () => {
     const record = decodeRecord(batch, headerless());
     expect(record.eventId).not.toBe('user.events-2-42');
