@@ -1,8 +1,9 @@
 /**
  * One partition of a batch, strictly in offset order: each record is skipped (redrive for another
- * group, already applied: a colliding one, same event id but other content, is logged and counted), counted (applied by a batch handler before this pass), run (with
- * in-process retries), or dead-lettered; the partition stops at its first record that is none of
- * these, and that record's offset is what Lambda must redeliver from.
+ * group, already applied; a colliding one, same event id but other content, is also logged and
+ * counted), counted (applied by a batch handler before this pass), run (with in-process retries),
+ * or dead-lettered; the partition stops at its first record that is none of these, and that
+ * record's offset is what Lambda must redeliver from.
  *
  * @example
  * const outcome = await processPartition(batch, settings);
