@@ -5,55 +5,39 @@
  * trigger — until Ctrl-C, and stops what it started.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { provision, topicSpecs } from '../lib/kafka/topics';
 import { KAFKA_VERSION, type RunningBroker, startBroker, waitUntilReady } from '../lib/local/broker';
-import { connectDevRedis, DEV_BROKERS, DEV_KAFKA_DATA_DIR, DEV_REDIS_PREFIX, devKafkaDataDir, pairWithCluster } from '../lib/local/dev-data';
+import { connectDevRedis, DEV_BROKERS, DEV_KAFKA_DATA_DIR, DEV_REDIS_PREFIX, devKafkaDataDir, pairWithBroker } from '../lib/local/dev-data';
 
-/** The broker to use; `fresh` when it was started here on a data directory that did not exist yet. */
-async function kafkaBrokers(): Promise<{ brokers: string; broker?: RunningBroker; fresh: boolean }> {
+async function kafkaBrokers(): Promise<{ brokers: string; broker?: RunningBroker }> {
   if (process.env.KAFKA_BROKERS) {
     console.log(`Using the broker at KAFKA_BROKERS=${process.env.KAFKA_BROKERS}`);
-    return { brokers: process.env.KAFKA_BROKERS, fresh: false };
+    return { brokers: process.env.KAFKA_BROKERS };
   }
   try {
     await waitUntilReady(DEV_BROKERS, 1500);
     console.log(`Reusing the Kafka broker already running at ${DEV_BROKERS}`);
-    return { brokers: DEV_BROKERS, fresh: false };
+    return { brokers: DEV_BROKERS };
   } catch {
-    const dataDir = devKafkaDataDir();
-    const fresh = !existsSync(join(dataDir, 'logs', 'meta.properties'));
-    console.log(`Starting Apache Kafka ${KAFKA_VERSION} on ${DEV_BROKERS} (data in ${DEV_KAFKA_DATA_DIR}${fresh ? ', new' : ''})...`);
-    const broker = await startBroker({ port: 9092, controllerPort: 9093, dataDir });
-    return { brokers: broker.brokers, broker, fresh };
-  }
-}
-
-/** Clears Redis data of this system written against another Kafka cluster (a reset or new broker, a fresh clone), so it cannot shadow new records. */
-async function pairRedisWithBroker(redis: Redis, kafka: Kafka, brokerIsNew: boolean): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const { clusterId } = await admin.describeCluster().finally(() => admin.disconnect());
-  const pairing = await pairWithCluster(redis, DEV_REDIS_PREFIX, clusterId, { brokerIsNew });
-  if (pairing.status === 'cleared') {
-    console.log(
-      `Redis held ${pairing.cleared} keys under "${DEV_REDIS_PREFIX}" from another Kafka cluster (${pairing.previous ?? 'unrecorded'}; this broker is ${clusterId}): cleared, so consumer state matches the broker's data. npm run reset clears both on purpose.`,
-    );
+    console.log(`Starting Apache Kafka ${KAFKA_VERSION} on ${DEV_BROKERS} (data in ${DEV_KAFKA_DATA_DIR})...`);
+    const broker = await startBroker({ port: 9092, controllerPort: 9093, dataDir: devKafkaDataDir() });
+    return { brokers: broker.brokers, broker };
   }
 }
 
 async function main(): Promise<void> {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redis = await connectDevRedis(redisUrl);
-  const { brokers, broker, fresh } = await kafkaBrokers();
+  const { brokers, broker } = await kafkaBrokers();
   const kafka = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  try {
-    await pairRedisWithBroker(redis, kafka, fresh);
-  } finally {
-    redis.disconnect();
+  // Redis data written against another Kafka cluster (a reset or new broker, a fresh clone) must not shadow new records.
+  const pairing = await pairWithBroker(redis, kafka, DEV_REDIS_PREFIX, broker?.formatted ?? false).finally(() => redis.disconnect());
+  if (pairing.status === 'cleared') {
+    console.log(
+      `Redis held ${pairing.cleared} keys under "${DEV_REDIS_PREFIX}" from another Kafka cluster (${pairing.previous ?? 'unrecorded'}; this broker is ${pairing.clusterId}): cleared, so consumer state matches the broker's data. npm run reset clears both on purpose.`,
+    );
   }
   const report = await provision(kafka, topicSpecs({ replicationFactor: 1 }));
   console.log(`Topics: ${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged`);

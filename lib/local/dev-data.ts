@@ -15,6 +15,7 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Redis from 'ioredis';
+import type { Kafka } from 'kafkajs';
 
 /** Where `npm run dev` and `npm run kafka` run the local broker. */
 export const DEV_BROKERS = '127.0.0.1:9092';
@@ -103,6 +104,21 @@ export async function pairWithCluster(redis: Redis, prefix: string, clusterId: s
   else pairing = { status: 'cleared', cleared: await clearRedisPrefix(redis, prefix), ...(previous === undefined ? {} : { previous }) };
   await redis.set(stampKey, clusterId);
   return pairing;
+}
+
+/**
+ * Pairs the Redis data under `prefix` with the cluster `kafka` reaches ({@link pairWithCluster}).
+ * `brokerIsNew`: the broker's storage was formatted just now.
+ */
+export async function pairWithBroker(redis: Redis, kafka: Kafka, prefix: string, brokerIsNew: boolean): Promise<Pairing & { clusterId: string }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { clusterId } = await admin.describeCluster();
+    return { ...(await pairWithCluster(redis, prefix, clusterId, { brokerIsNew })), clusterId };
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Deletes the broker's data directory and every Redis key under `prefix`. The broker must not be running. */

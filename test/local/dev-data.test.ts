@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { clearRedisPrefix, pairWithCluster, resetDevData } from '../../lib/local/dev-data';
+import { clearRedisPrefix, pairWithBroker, pairWithCluster, resetDevData } from '../../lib/local/dev-data';
 import { testKafka } from '../support/kafka';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -69,6 +69,18 @@ describe('pairWithCluster', () => {
     expect(await pairWithCluster(redis, kept, clusterId, { brokerIsNew: false })).toMatchObject({ status: 'same' });
     await clearRedisPrefix(redis, fresh);
     await clearRedisPrefix(redis, kept);
+  });
+});
+
+describe('pairWithBroker', () => {
+  it('stamps the data with the cluster id the broker reports, and clears data stamped by another cluster', async () => {
+    const prefix = scope();
+    await redis.set(`${prefix}kafka-cluster-id`, 'a-deleted-cluster');
+    await redis.set(`${prefix}applied:page-views:e-1`, '1');
+    expect(await pairWithBroker(redis, testKafka(), prefix, false)).toEqual({ status: 'cleared', cleared: 2, previous: 'a-deleted-cluster', clusterId });
+    expect(await redis.get(`${prefix}kafka-cluster-id`)).toBe(clusterId);
+    expect(await redis.exists(`${prefix}applied:page-views:e-1`)).toBe(0);
+    await clearRedisPrefix(redis, prefix);
   });
 });
 
