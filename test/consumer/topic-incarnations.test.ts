@@ -27,11 +27,6 @@ beforeAll(async () => {
   kafka = new Kafka({ brokers: (process.env.KAFKA_BROKERS as string).split(','), logLevel: logLevel.NOTHING });
   admin = kafka.admin();
   await admin.connect();
-  // Let a fresh broker load its transaction coordinator quietly (this client logs nothing), before
-  // the dead-letter producer's first InitProducerId would log the broker's "loading" answer.
-  const warm = kafka.producer({ idempotent: true });
-  await warm.connect();
-  await warm.disconnect();
 });
 
 afterAll(async () => {

@@ -19,5 +19,11 @@ export default async function globalSetup(): Promise<void> {
   }
   process.env.REDIS_PREFIX ??= `test:${process.pid}:${Date.now()}:`;
   process.env.LOG_LEVEL ??= 'SILENT';
-  await provision(new Kafka({ brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }), topicSpecs({ replicationFactor: 1 }));
+  const kafka = new Kafka({ brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  await provision(kafka, topicSpecs({ replicationFactor: 1 }));
+  // A fresh broker loads its transaction coordinator on the first idempotent producer, answering
+  // "coordinator is loading" meanwhile: let this silent client take that, not a test's logging one.
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  await producer.disconnect();
 }
