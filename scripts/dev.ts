@@ -1,16 +1,15 @@
 /**
  * `npm run dev`: the whole system on this machine. Starts (or reuses) a Kafka broker, checks
- * Redis, creates the catalog's topics, then runs `serverless offline` — the HTTP gateway on
- * http://127.0.0.1:3000 and every Kafka trigger — until Ctrl-C, and stops what it started.
+ * Redis and pairs its data with the broker (lib/local/dev-data.ts), creates the catalog's topics,
+ * then runs `serverless offline` — the HTTP gateway on http://127.0.0.1:3000 and every Kafka
+ * trigger — until Ctrl-C, and stops what it started.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { provision, topicSpecs } from '../lib/kafka/topics';
 import { KAFKA_VERSION, type RunningBroker, startBroker, waitUntilReady } from '../lib/local/broker';
-
-const DEFAULT_BROKERS = '127.0.0.1:9092';
+import { connectDevRedis, DEV_BROKERS, DEV_KAFKA_DATA_DIR, DEV_REDIS_PREFIX, devKafkaDataDir, pairWithBroker } from '../lib/local/dev-data';
 
 async function kafkaBrokers(): Promise<{ brokers: string; broker?: RunningBroker }> {
   if (process.env.KAFKA_BROKERS) {
@@ -18,33 +17,29 @@ async function kafkaBrokers(): Promise<{ brokers: string; broker?: RunningBroker
     return { brokers: process.env.KAFKA_BROKERS };
   }
   try {
-    await waitUntilReady(DEFAULT_BROKERS, 1500);
-    console.log(`Reusing the Kafka broker already running at ${DEFAULT_BROKERS}`);
-    return { brokers: DEFAULT_BROKERS };
+    await waitUntilReady(DEV_BROKERS, 1500);
+    console.log(`Reusing the Kafka broker already running at ${DEV_BROKERS}`);
+    return { brokers: DEV_BROKERS };
   } catch {
-    console.log(`Starting Apache Kafka ${KAFKA_VERSION} on ${DEFAULT_BROKERS} (data in .local/kafka)...`);
-    const broker = await startBroker({ port: 9092, controllerPort: 9093, dataDir: '.local/kafka' });
+    console.log(`Starting Apache Kafka ${KAFKA_VERSION} on ${DEV_BROKERS} (data in ${DEV_KAFKA_DATA_DIR})...`);
+    const broker = await startBroker({ port: 9092, controllerPort: 9093, dataDir: devKafkaDataDir() });
     return { brokers: broker.brokers, broker };
-  }
-}
-
-async function checkRedis(url: string): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
-  try {
-    await client.connect();
-    await client.ping();
-  } catch {
-    throw new Error(`Redis is not reachable at ${url}. Start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`);
-  } finally {
-    client.disconnect();
   }
 }
 
 async function main(): Promise<void> {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  await checkRedis(redisUrl);
+  const redis = await connectDevRedis(redisUrl);
   const { brokers, broker } = await kafkaBrokers();
-  const report = await provision(new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }), topicSpecs({ replicationFactor: 1 }));
+  const kafka = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  // Redis data written against another Kafka cluster (a reset or new broker, a fresh clone) must not shadow new records.
+  const pairing = await pairWithBroker(redis, kafka, DEV_REDIS_PREFIX, broker?.formatted ?? false).finally(() => redis.disconnect());
+  if (pairing.status === 'cleared') {
+    console.log(
+      `Redis held ${pairing.cleared} keys under "${DEV_REDIS_PREFIX}" from another Kafka cluster (${pairing.previous ?? 'unrecorded'}; this broker is ${pairing.clusterId}): cleared, so consumer state matches the broker's data. npm run reset clears both on purpose.`,
+    );
+  }
+  const report = await provision(kafka, topicSpecs({ replicationFactor: 1 }));
   console.log(`Topics: ${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged`);
 
   // Run the CLI with node directly (not through npx, which does not pass signals on).

@@ -71,7 +71,7 @@ describe('AWS and Powertools sample events', () => {
     expect(Number.isNaN(Date.parse(header(letter as Message, 'x-dlq-failed-at')))).toBe(false);
   });
 
-  it('the Powertools sample: key, absent key and null key, headers decoded, event id falls back to topic-partition-offset', async () => {
+  it('the Powertools sample: key, absent key and null key, headers decoded, event id falls back to coordinates, timestamp and content digest', async () => {
     const seen: ConsumerRecord[] = [];
     const values: unknown[] = [];
     const response = await kafkaConsumer({ group: group(), topic: product }, async (value, r) => {
@@ -92,8 +92,16 @@ describe('AWS and Powertools sample events', () => {
       timestamp: 1545084650987,
       timestampType: 'CREATE_TIME',
       headers: { headerKey: 'headerValue' },
-      eventId: 'mytopic-0-15',
     });
+    // Same value; keys present, absent and null (absent and null digest alike).
+    expect(seen.map((r) => r.eventId)).toEqual([
+      expect.stringMatching(/^mytopic-0-15@1545084650987#[\w-]{22}$/),
+      expect.stringMatching(/^mytopic-0-16@1545084650988#[\w-]{22}$/),
+      expect.stringMatching(/^mytopic-0-17@1545084650989#[\w-]{22}$/),
+    ]);
+    const digests = seen.map((r) => r.eventId.split('#')[1]);
+    expect(digests[0]).not.toBe(digests[1]);
+    expect(digests[1]).toBe(digests[2]);
   });
 
   it('reads a partition given as a string, as some third-party samples show', async () => {

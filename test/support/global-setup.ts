@@ -28,6 +28,12 @@ export default async function globalSetup(): Promise<void> {
     globalThis.__TEST_BROKER__ = broker;
     process.env.KAFKA_BROKERS = broker.brokers;
   }
-  await provision(new Kafka({ brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }), topicSpecs({ replicationFactor: 1 }));
+  const kafka = new Kafka({ brokers: process.env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  await provision(kafka, topicSpecs({ replicationFactor: 1 }));
+  // A fresh broker loads its transaction coordinator on the first idempotent producer, answering
+  // "coordinator is loading" meanwhile: let this silent client take that, not a test's logging one.
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  await producer.disconnect();
   process.stderr.write(`Integration setup: broker ${process.env.KAFKA_BROKERS}, Redis prefix ${process.env.REDIS_PREFIX} (${Date.now() - started} ms)\n`);
 }
