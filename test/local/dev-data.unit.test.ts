@@ -9,7 +9,7 @@ it('DEV_REDIS_PREFIX is the local stage redisPrefix of serverless.yml (its defau
     params: { local: { redisPrefix: string } };
     provider: { environment: { REDIS_PREFIX: string } };
   };
-  expect(config.provider.environment.REDIS_PREFIX).toBe(['$', '{param:redisPrefix}'].join(''));
+  expect(config.provider.environment.REDIS_PREFIX).toMatch(/^\$\{param:redisPrefix\}$/);
   const fallback = /^\$\{env:REDIS_PREFIX, '([^']+)'\}$/.exec(config.params.local.redisPrefix)?.[1];
   expect(fallback).toBe(DEV_REDIS_PREFIX);
 });
