@@ -2,12 +2,18 @@
  * GET /videos/{id} — where a video stands in the pipeline: status (uploaded / transcoded / ready /
  * indexed), formats, thumbnail and when each step finished. Callers see only their own videos.
  */
+import { z } from 'zod';
 import { httpApi, json } from '../lib/http/api';
 import { uuidParameter } from '../lib/http/params';
 import { HttpProblem } from '../lib/http/problem';
 import { videoStore } from '../lib/stores/videos';
 
-export const handler = httpApi({}, async (request) => {
+const docs = {
+  pathParameters: { id: z.uuid() },
+  responses: { 200: { description: 'The video, its status and when each step finished.' }, 404: { description: 'No such video of the caller.' } },
+};
+
+export const handler = httpApi({ docs }, async (request) => {
   const id = uuidParameter(request, 'id', 'video');
   const video = await videoStore.get(id);
   // Someone else's video is as unknown to the caller as a missing one.
