@@ -4,20 +4,34 @@
  * with a migration note. The checker itself is exercised on each kind of change, both ways.
  */
 import { z } from 'zod';
-import { orderItem, orderPlaced, type TopicDefinition, topics, userEvents, videoUploaded } from '../../events/catalog';
+import { orderPlaced, type TopicDefinition, topics } from '../../events/catalog';
+import { asyncApiDocument } from '../../lib/contract/asyncapi';
 import { breakingChanges } from '../../lib/contract/compatibility';
 import { committedDocument } from '../../lib/contract/documents';
 import { contractViolations } from '../../lib/contract/guard';
 import { jsonSchemaOf } from '../../lib/contract/json-schema';
+import { topicSpecs } from '../../lib/kafka/topics';
 
-const committed: unknown = JSON.parse(committedDocument('asyncapi') ?? '{}');
 const changes = (before: z.ZodType, after: z.ZodType) => breakingChanges(jsonSchemaOf(before, 'draft-07'), jsonSchemaOf(after, 'draft-07'));
-const order = orderPlaced.schema;
-const user = userEvents.schema;
+
+// Fixtures of their own, so that legitimate catalog changes do not move these tests.
+const item = z.strictObject({ product_id: z.string().min(1).max(128), quantity: z.int().min(1).max(1000), price: z.number().min(0) });
+const order = z.strictObject({ order_id: z.uuid(), customer_id: z.string().min(1).max(128), items: z.array(item).min(1).max(100), total: z.number().min(0) });
+const user = z.strictObject({ type: z.enum(['page_view', 'click', 'search']), user_id: z.string() });
+const video = z.strictObject({ video_id: z.uuid(), s3_key: z.string().min(1), size_bytes: z.int().min(1) });
+
+function narrowedItems(max: number) {
+  return order.extend({
+    items: z
+      .array(item.extend({ quantity: z.int().min(1).max(max) }))
+      .min(1)
+      .max(100),
+  });
+}
 
 describe('compatibility guard against the committed contract', () => {
-  it('finds no incompatible change in the catalog', () => {
-    expect(contractViolations(committed, topics)).toEqual([]);
+  it('finds no incompatible change in the catalog (docs/asyncapi.json)', () => {
+    expect(contractViolations(JSON.parse(committedDocument('asyncapi') ?? '{}'), topics)).toEqual([]);
   });
 
   const withSchema = (topic: TopicDefinition, schema: z.ZodType, contract: Partial<TopicDefinition> = {}): TopicDefinition => ({
@@ -25,16 +39,13 @@ describe('compatibility guard against the committed contract', () => {
     schema,
     ...contract,
   });
-  const narrowed = z.strictObject({
-    ...order.shape,
-    items: z
-      .array(orderItem.extend({ quantity: z.int().min(1).max(10) }))
-      .min(1)
-      .max(100),
-  });
+  const fixtureTopic = withSchema(orderPlaced, order, { contractVersion: 1, migrationNotes: {} });
+  /** A committed contract holding the fixture topic at version 1. */
+  const committed = asyncApiDocument({ topics: [fixtureTopic], publishers: {}, specs: topicSpecs({ replicationFactor: 1 }), version: '0.0.0' });
+  const narrowed = narrowedItems(10);
 
   it('refuses a breaking change at the same contract version, naming the field', () => {
-    const violations = contractViolations(committed, [withSchema(orderPlaced, narrowed)]);
+    const violations = contractViolations(committed, [withSchema(fixtureTopic, narrowed)]);
     expect(violations).toEqual([
       { topic: 'order.placed', problem: expect.stringMatching(/^items\[\]\.quantity: maximum lowered from 1000 to 10 .*bump contractVersion to 2/) },
     ]);
@@ -42,8 +53,8 @@ describe('compatibility guard against the committed contract', () => {
 
   it('accepts it when the version is bumped with a migration note, and not without the note', () => {
     const note = { 2: 'quantity is capped at 10; older records with more are dead-lettered and redriven after a manual split.' };
-    expect(contractViolations(committed, [withSchema(orderPlaced, narrowed, { contractVersion: 2, migrationNotes: note })])).toEqual([]);
-    expect(contractViolations(committed, [withSchema(orderPlaced, narrowed, { contractVersion: 2 })])).toEqual([
+    expect(contractViolations(committed, [withSchema(fixtureTopic, narrowed, { contractVersion: 2, migrationNotes: note })])).toEqual([]);
+    expect(contractViolations(committed, [withSchema(fixtureTopic, narrowed, { contractVersion: 2 })])).toEqual([
       { topic: 'order.placed', problem: expect.stringContaining('needs migrationNotes[2]') },
     ]);
   });
@@ -53,16 +64,15 @@ describe('compatibility guard against the committed contract', () => {
     const message = document.components.messages['order.placed'];
     if (!message) throw new Error('order.placed is not in the committed contract');
     message['x-contract-version'] = 3;
-    expect(contractViolations(document, [orderPlaced])).toEqual([{ topic: 'order.placed', problem: 'contractVersion 1 is below the committed 3' }]);
+    expect(contractViolations(document, [fixtureTopic])).toEqual([{ topic: 'order.placed', problem: 'contractVersion 1 is below the committed 3' }]);
   });
 
   it('lets a topic that is not in the committed contract yet through', () => {
-    expect(contractViolations(committed, [withSchema(videoUploaded, videoUploaded.schema, { name: 'video.new-topic' })])).toEqual([]);
+    expect(contractViolations(committed, [withSchema(fixtureTopic, video, { name: 'video.new-topic' })])).toEqual([]);
   });
 });
 
 describe('breakingChanges', () => {
-  const video = videoUploaded.schema;
   it.each<[string, z.ZodType, z.ZodType, RegExp]>([
     ['a new required field', order, order.extend({ coupon: z.string() }), /^coupon: new required field$/],
     ['an optional field made required', video.partial({ s3_key: true }), video, /^s3_key: became required$/],
@@ -73,7 +83,7 @@ describe('breakingChanges', () => {
     ['an exclusive minimum at the same value', order, order.extend({ total: z.number().gt(0) }), /^total: minimum raised from 0 to exclusive 0$/],
     ['a lowered maximum', order, narrowedItems(10), /^items\[\]\.quantity: maximum lowered from 1000 to 10$/],
     ['a shorter maxLength', order, order.extend({ customer_id: z.string().min(1).max(64) }), /^customer_id: maxLength changed from 128 to 64$/],
-    ['fewer items allowed', order, order.extend({ items: z.array(orderItem).min(1).max(50) }), /^items: maxItems changed from 100 to 50$/],
+    ['fewer items allowed', order, order.extend({ items: z.array(item).min(1).max(50) }), /^items: maxItems changed from 100 to 50$/],
     ['a removed field of a strict object', order, order.omit({ total: true }), /^total: field removed/],
     ['a new pattern', order, order.extend({ customer_id: z.string().min(1).max(128).regex(/^c-/) }), /^customer_id: pattern added/],
     ['a value restricted to fixed values', video, video.extend({ s3_key: z.literal('a') }), /^s3_key: restricted to \["a"\]/],
@@ -87,7 +97,7 @@ describe('breakingChanges', () => {
     ['a new optional field', order, order.extend({ coupon: z.string().optional() })],
     ['an added enum value', user, user.extend({ type: z.enum(['page_view', 'click', 'search', 'scroll']) })],
     ['a widened range', order, order.extend({ total: z.number().min(-1) })],
-    ['integer widened to number', videoUploaded.schema, videoUploaded.schema.extend({ size_bytes: z.number() })],
+    ['integer widened to number', video, video.extend({ size_bytes: z.number() })],
     ['a required field made optional', order, order.partial({ total: true })],
     ['a longer maxLength', order, order.extend({ customer_id: z.string().min(1).max(256) })],
     ['a strict object opened to unknown fields', order, z.looseObject(order.shape)],
@@ -108,12 +118,3 @@ describe('breakingChanges', () => {
     expect(changes(before, z.string())).toEqual([expect.stringMatching(/^\(value\): type narrowed/)]);
   });
 });
-
-function narrowedItems(max: number) {
-  return order.extend({
-    items: z
-      .array(orderItem.extend({ quantity: z.int().min(1).max(max) }))
-      .min(1)
-      .max(100),
-  });
-}
