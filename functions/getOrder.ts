@@ -1,14 +1,13 @@
 /**
  * GET /orders/{id} — where an order stands in each service. Callers see only their own orders.
  */
-import { z } from 'zod';
 import { httpApi, json } from '../lib/http/api';
-import { uuidParameter } from '../lib/http/params';
+import { uuidParameter, uuidSchema } from '../lib/http/params';
 import { HttpProblem } from '../lib/http/problem';
 import { orderStore } from '../lib/stores/orders';
 
 const docs = {
-  pathParameters: { id: z.uuid() },
+  pathParameters: { id: uuidSchema },
   responses: { 200: { description: "The order and each service's step." }, 404: { description: 'No such order of the caller.' } },
 };
 

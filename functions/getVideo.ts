@@ -2,14 +2,13 @@
  * GET /videos/{id} — where a video stands in the pipeline: status (uploaded / transcoded / ready /
  * indexed), formats, thumbnail and when each step finished. Callers see only their own videos.
  */
-import { z } from 'zod';
 import { httpApi, json } from '../lib/http/api';
-import { uuidParameter } from '../lib/http/params';
+import { uuidParameter, uuidSchema } from '../lib/http/params';
 import { HttpProblem } from '../lib/http/problem';
 import { videoStore } from '../lib/stores/videos';
 
 const docs = {
-  pathParameters: { id: z.uuid() },
+  pathParameters: { id: uuidSchema },
   responses: { 200: { description: 'The video, its status and when each step finished.' }, 404: { description: 'No such video of the caller.' } },
 };
 
