@@ -4,11 +4,11 @@
 import { httpApi, json } from '../lib/http/api';
 import { uuidParameter, uuidSchema } from '../lib/http/params';
 import { HttpProblem } from '../lib/http/problem';
-import { orderStore } from '../lib/stores/orders';
+import { orderStore, orderView } from '../lib/stores/orders';
 
 const docs = {
   pathParameters: { id: uuidSchema },
-  responses: { 200: { description: "The order and each service's step." }, 404: { description: 'No such order of the caller.' } },
+  responses: { 200: { description: "The order and each service's step.", body: orderView }, 404: { description: 'No such order of the caller.' } },
 };
 
 export const handler = httpApi({ docs }, async (request) => {

@@ -5,11 +5,14 @@
 import { httpApi, json } from '../lib/http/api';
 import { uuidParameter, uuidSchema } from '../lib/http/params';
 import { HttpProblem } from '../lib/http/problem';
-import { videoStore } from '../lib/stores/videos';
+import { videoStore, videoView } from '../lib/stores/videos';
 
 const docs = {
   pathParameters: { id: uuidSchema },
-  responses: { 200: { description: 'The video, its status and when each step finished.' }, 404: { description: 'No such video of the caller.' } },
+  responses: {
+    200: { description: 'The video, its status and when each step finished.', body: videoView },
+    404: { description: 'No such video of the caller.' },
+  },
 };
 
 export const handler = httpApi({ docs }, async (request) => {

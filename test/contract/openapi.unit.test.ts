@@ -82,6 +82,7 @@ describe('OpenAPI document (docs/openapi.json)', () => {
         expect.objectContaining({ name: 'id', in: 'path', required: true, schema: expect.objectContaining({ format: 'uuid' }) }),
       ]);
       expect(Object.keys(get.responses)).toEqual(expect.arrayContaining(['200', '400', '404']));
+      expect(get.responses['200']).toMatchObject({ content: { 'application/json': { schema: { required: expect.arrayContaining(['steps']) } } } });
     }
     expect(operationOf('GET', '/dashboard').responses['200']).toMatchObject({ content: { 'text/html': {} } });
   });
