@@ -14,7 +14,9 @@ import { videoStore } from '../lib/stores/videos';
 const fields = videoUploaded.schema.shape;
 const uploadRequest = z.strictObject({ s3_key: fields.s3_key, size_bytes: fields.size_bytes });
 
-export const handler = httpApi({ body: uploadRequest }, async ({ body, caller }) => {
+const accepted = { 202: { description: 'Accepted: Kafka has the `video.uploaded` event.', body: z.object({ video_id: fields.video_id }) } };
+
+export const handler = httpApi({ body: uploadRequest, docs: { responses: accepted } }, async ({ body, caller }) => {
   const video: VideoUploaded = { video_id: randomUUID(), s3_key: body.s3_key, user_id: caller.id, size_bytes: body.size_bytes };
   const { eventId } = await publish(videoUploaded, video, { source: 'videos-api' });
   try {

@@ -5,23 +5,24 @@
  * @example
  * await orderStore.completeStep('payment-service', order, eventId, 'initiated', [['HSET', paymentKey, 'amount', order.total]]);
  */
+import { z } from 'zod';
 import type { OrderPlaced } from '../../events/catalog';
 import { applyOnce, type RedisCommand } from './once';
 import { keyPrefix, redis } from './redis';
 
-export interface OrderStep {
-  status: string;
-  at: string;
-}
+/** What one service did with an order. A schema (not only a type) so GET /orders/{id} documents it (docs/openapi.json). */
+export const orderStep = z.object({ status: z.string(), at: z.string().meta({ description: 'When (RFC 3339).' }) });
+export type OrderStep = z.infer<typeof orderStep>;
 
-export interface OrderView {
-  order_id: string;
-  customer_id: string;
-  total: number;
-  created_at: string;
-  /** Per consumer group: what it did with the order. */
-  steps: Record<string, OrderStep>;
-}
+/** An order as GET /orders/{id} answers it. */
+export const orderView = z.object({
+  order_id: z.string(),
+  customer_id: z.string(),
+  total: z.number(),
+  created_at: z.string(),
+  steps: z.record(z.string(), orderStep).meta({ description: 'Per consumer group: what it did with the order.' }),
+});
+export type OrderView = z.infer<typeof orderView>;
 
 export const orderKey = (orderId: string) => `${keyPrefix()}order:${orderId}`;
 /** How many orders each step reached, field `<group>:<status>` (for GET /stats). */

@@ -10,6 +10,7 @@
  * await videoStore.completeStep('transcode-service', eventId, video, 'transcoded', { formats: '["720p"]' });
  * const view = await videoStore.get(videoId);   // { status: 'transcoded', steps: { uploaded: '...', transcoded: '...' }, ... }
  */
+import { z } from 'zod';
 import type { VideoUploaded } from '../../events/catalog';
 import { applyOnce, type RedisCommand } from './once';
 import { keyPrefix, redis } from './redis';
@@ -18,18 +19,19 @@ import { keyPrefix, redis } from './redis';
 export const VIDEO_STAGES = ['uploaded', 'transcoded', 'ready', 'indexed'] as const;
 export type VideoStage = (typeof VIDEO_STAGES)[number];
 
-export interface VideoView {
-  video_id: string;
-  user_id: string;
-  status: VideoStage;
-  s3_key?: string;
-  size_bytes?: number;
-  formats?: string[];
-  duration_seconds?: number;
-  thumbnail_url?: string;
-  /** When each stage was reached (RFC 3339). */
-  steps: Partial<Record<VideoStage, string>>;
-}
+/** A video as GET /videos/{id} answers it. A schema (not only a type) so the route documents it (docs/openapi.json). */
+export const videoView = z.object({
+  video_id: z.string(),
+  user_id: z.string(),
+  status: z.enum(VIDEO_STAGES),
+  s3_key: z.string().optional(),
+  size_bytes: z.number().optional(),
+  formats: z.array(z.string()).optional(),
+  duration_seconds: z.number().optional(),
+  thumbnail_url: z.string().optional(),
+  steps: z.partialRecord(z.enum(VIDEO_STAGES), z.string()).meta({ description: 'When each stage was reached (RFC 3339).' }),
+});
+export type VideoView = z.infer<typeof videoView>;
 
 export const videoKey = (videoId: string) => `${keyPrefix()}video:${videoId}`;
 /** How many videos reached each stage (each counted once per video, by the step that reaches it). */

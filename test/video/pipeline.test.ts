@@ -4,6 +4,7 @@
  * Kafka trigger would drive it: its input topic is read back from Kafka and the batch handed to
  * the step's handler. Redeliveries are forced by handing the same batch over again.
  */
+import { z } from 'zod';
 import { videoReady, videoTranscoded, videoUploaded } from '../../events/catalog';
 import { handler as getVideo } from '../../functions/getVideo';
 import { handler as searchIndex } from '../../functions/searchIndex';
@@ -15,7 +16,7 @@ import { derivedEventId } from '../../lib/kafka/derived-id';
 import { HEADER } from '../../lib/kafka/headers';
 import { disconnectProducer } from '../../lib/kafka/publisher';
 import { closeRedis, redis } from '../../lib/stores/redis';
-import { videoIndexKeys, videoStore } from '../../lib/stores/videos';
+import { videoIndexKeys, videoStore, videoView } from '../../lib/stores/videos';
 import { invokeHttp, lambdaContext } from '../support/http';
 import { endOffsets, mskEventOf, type ReadRecord, readRecords } from '../support/kafka';
 
@@ -91,6 +92,8 @@ test('a video posted over HTTP reaches indexed through transcode, thumbnail and 
   expect(step3.response.batchItemFailures).toEqual([]);
 
   const done = await view(videoId, 'owner-1');
+  // The answer is what docs/openapi.json documents, field for field.
+  expect(z.strictObject(videoView.shape).safeParse(done.json).error?.issues ?? []).toEqual([]);
   expect(done.json).toMatchObject({ status: 'indexed', formats: ['480p', '720p', '1080p'], thumbnail_url: `https://thumbnails.example.com/${videoId}.jpg` });
   const steps = (done.json?.steps ?? {}) as Record<string, string>;
   const times = ['uploaded', 'transcoded', 'ready', 'indexed'].map((s) => Date.parse(steps[s] as string));
