@@ -10,22 +10,29 @@
  *   destination, through `resources.extensions` — which `serverless offline` reads too — unless
  *   the mapping's own extension entry says otherwise;
  * - makes every Kafka event source mapping wait for the deploy-time topics (`Custom::KafkaTopics`);
- * - refuses an HTTP route without the JWT authorizer unless it is listed as public.
+ * - refuses an HTTP route without the JWT authorizer unless it is listed as public; puts the
+ *   operator scope on operator routes and takes public functions out of the VPC (lib/deploy/routes.ts);
+ * - on a cloud stage, refuses a Kafka or Redis client that would not authenticate and encrypt
+ *   (lib/deploy/transport.ts).
  *
  * Settings, from serverless.yml:
  *   custom.deploy.stageParameters   the stage's parameters (`${param:...}`), checked and used here
  *   custom.deploy.publicRoutes      routes served without a token, e.g. `GET /health`
+ *   custom.deploy.operatorRoutes    routes that need custom.deploy.operatorScope, e.g. `GET /stats`
  *   custom.kafkaTrigger             mapping properties every Kafka trigger gets
  */
 import { deadLetterTopicFor } from '../../events/catalog';
 import { clusterNameToken, mskArns } from './arns';
 import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements } from './iam';
+import { applyRouteAccess, type RouteSettings, routeKey, scopeOperatorRoutes } from './routes';
 import { checkStageParams, LOCAL_STAGE, rawStageParams } from './stage';
 
 interface FunctionObject {
   name?: string;
   role?: unknown;
   vpc?: unknown;
+  reservedConcurrency?: unknown;
+  environment?: Record<string, unknown>;
   events?: Record<string, unknown>[];
 }
 
@@ -55,9 +62,8 @@ interface Serverless {
   configurationInput?: { provider?: { stage?: unknown }; params?: Record<string, unknown> };
 }
 
-interface DeploySettings {
+interface DeploySettings extends RouteSettings {
   stageParameters?: Record<string, unknown>;
-  publicRoutes?: string[];
 }
 
 /** Logical id of a function's generated execution role. */
@@ -83,6 +89,7 @@ export class DeployPlugin {
           this.checkParameters();
           this.normalizeAuthorizers();
           this.applyKafkaTriggerSettings();
+          applyRouteAccess(this.functionObjects(), this.settings);
         }),
       'before:package:setupProviderConfiguration': () => this.guard(() => this.assignRoles()),
       'after:aws:package:finalize:mergeCustomProviderResources': () => this.guard(() => this.completeTemplate()),
@@ -106,6 +113,11 @@ export class DeployPlugin {
       if (error instanceof this.serverless.classes.Error) throw error;
       throw new this.serverless.classes.Error((error as Error).message);
     }
+  }
+
+  private functionObjects(): Record<string, FunctionObject> {
+    const { service } = this.serverless;
+    return Object.fromEntries(service.getAllFunctions().map((name) => [name, service.getFunction(name)]));
   }
 
   private checkParameters(): void {
@@ -204,7 +216,8 @@ export class DeployPlugin {
       resources[roleLogicalId(naming.getNormalizedFunctionName(name))] = functionRole({
         deployedName: fn.name ?? name,
         kafka: kafkaStatements(access, arns),
-        inVpc: Boolean(fn.vpc ?? service.provider.vpc),
+        // `vpc: null` (public functions, lib/deploy/routes.ts) opts out of provider.vpc.
+        inVpc: fn.vpc === null || fn.vpc === false ? false : Boolean(fn.vpc ?? service.provider.vpc),
       }) as unknown as Resource;
     }
     if (resources.IamRoleLambdaExecution) throw new Error('A shared IamRoleLambdaExecution was generated: every function must use its own role');
@@ -216,6 +229,7 @@ export class DeployPlugin {
       resource.DependsOn = [...new Set([...dependsOn, ...topicResources.map(([id]) => id)])];
     }
     this.checkRoutesAuthorized();
+    scopeOperatorRoutes(resources, this.settings);
   }
 
   private checkRoutesAuthorized(): void {
@@ -225,7 +239,7 @@ export class DeployPlugin {
       for (const event of service.getFunction(name).events ?? []) {
         const route = event.httpApi as { method?: string; path?: string; authorizer?: unknown } | undefined;
         if (!route) continue;
-        const key = `${route.method ?? '*'} ${route.path ?? ''}`;
+        const key = routeKey(route);
         if (!route.authorizer && !open.has(key.toUpperCase())) {
           throw new Error(
             `HTTP route "${key}" (function "${name}") has no authorizer: add \`authorizer: { name: jwt }\` to it, or list it in custom.deploy.publicRoutes if it must be public`,
