@@ -23,7 +23,7 @@
  */
 import { deadLetterTopicFor } from '../../events/catalog';
 import { clusterNameToken, mskArns } from './arns';
-import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements } from './iam';
+import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements, type RedisIdentity, redisStatements } from './iam';
 import { applyRouteAccess, type RouteSettings, routeKey, scopeOperatorRoutes } from './routes';
 import { checkStageParams, LOCAL_STAGE, rawStageParams } from './stage';
 
@@ -44,7 +44,11 @@ interface Resource {
 
 interface Serverless {
   service: {
-    provider: { stage: string; vpc?: unknown; compiledCloudFormationTemplate: { Resources: Record<string, Resource> } };
+    provider: {
+      stage: string;
+      vpc?: unknown;
+      compiledCloudFormationTemplate: { Resources: Record<string, Resource>; Parameters?: Record<string, Record<string, unknown>> };
+    };
     custom?: { deploy?: DeploySettings; kafkaTrigger?: Record<string, unknown> };
     resources?: { extensions?: Record<string, { Properties?: Record<string, unknown> }> };
     getAllFunctions(): string[];
@@ -120,6 +124,13 @@ export class DeployPlugin {
     return Object.fromEntries(service.getAllFunctions().map((name) => [name, service.getFunction(name)]));
   }
 
+  /** The ElastiCache user and cache of an IAM-authenticated stage; none locally. */
+  private redisIdentity(): RedisIdentity | undefined {
+    const params = this.settings.stageParameters ?? {};
+    if (params.redisAuth !== 'iam' || !params.redisUser || !params.redisCacheName) return undefined;
+    return { userId: String(params.redisUser), cacheName: String(params.redisCacheName), serverless: String(params.redisServerless) === 'true' };
+  }
+
   private checkParameters(): void {
     checkStageParams(this.stage, this.settings.stageParameters ?? {});
   }
@@ -193,6 +204,7 @@ export class DeployPlugin {
     const naming = this.serverless.getProvider('aws').naming;
     const resources = service.provider.compiledCloudFormationTemplate.Resources;
     const arns = mskArns(String(this.settings.stageParameters?.mskClusterArn ?? ''));
+    const redis = this.redisIdentity();
 
     // The provisioner manages exactly the topics its custom resource lists.
     const topicResources = Object.entries(resources).filter(([, r]) => r.Type === 'Custom::KafkaTopics');
@@ -213,11 +225,14 @@ export class DeployPlugin {
           return { group: msk.consumerGroupId, topic: String(msk.topic) };
         });
       const access = kafkaAccessOf(name, triggers, managed.get(naming.getLambdaLogicalId(name)) ?? []);
+      // `vpc: null` (public functions, lib/deploy/routes.ts) opts out of provider.vpc.
+      const inVpc = fn.vpc === null || fn.vpc === false ? false : Boolean(fn.vpc ?? service.provider.vpc);
       resources[roleLogicalId(naming.getNormalizedFunctionName(name))] = functionRole({
         deployedName: fn.name ?? name,
         kafka: kafkaStatements(access, arns),
-        // `vpc: null` (public functions, lib/deploy/routes.ts) opts out of provider.vpc.
-        inVpc: fn.vpc === null || fn.vpc === false ? false : Boolean(fn.vpc ?? service.provider.vpc),
+        // Every function in the VPC but the topic provisioner uses Redis.
+        redis: redis && inVpc && access.manages.length === 0 ? redisStatements(redis) : [],
+        inVpc,
       }) as unknown as Resource;
     }
     if (resources.IamRoleLambdaExecution) throw new Error('A shared IamRoleLambdaExecution was generated: every function must use its own role');
@@ -230,6 +245,19 @@ export class DeployPlugin {
     }
     this.checkRoutesAuthorized();
     scopeOperatorRoutes(resources, this.settings);
+    this.pinClusterParameter();
+  }
+
+  /**
+   * The mappings take the cluster from the `MskCluster` parameter (so their logical ids do not
+   * depend on the ARN) while IAM comes from the stage parameter: allowing only the stage's value
+   * makes the stage parameter the one source, and a `--parameter-overrides MskCluster=...` that
+   * would point the mappings elsewhere than their permissions fails CloudFormation's validation.
+   */
+  private pinClusterParameter(): void {
+    const parameter = this.serverless.service.provider.compiledCloudFormationTemplate.Parameters?.MskCluster;
+    const arn = String(this.settings.stageParameters?.mskClusterArn ?? '');
+    if (parameter && arn) parameter.AllowedValues = [arn];
   }
 
   private checkRoutesAuthorized(): void {

@@ -78,7 +78,7 @@ function expectedKafkaGrants(logicalId: string, name: string): string[] {
   for (const group of groups) {
     on(topicArn(topicOfGroup(group).name), 'kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData');
     on(groupArn(group), 'kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup');
-    on(clusterArn, 'kafka-cluster:DescribeClusterDynamicConfiguration');
+    on(clusterArn, 'kafka-cluster:DescribeCluster', 'kafka-cluster:DescribeClusterDynamicConfiguration');
     written.push(deadLetterTopicFor(group), ...(publishers[group] ?? []));
   }
   if (groups.length === 0) written.push(...(publishers[name] ?? []));
