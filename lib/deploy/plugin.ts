@@ -26,6 +26,7 @@ import { clusterNameToken, mskArns } from './arns';
 import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements, type RedisIdentity, redisStatements } from './iam';
 import { applyRouteAccess, type RouteSettings, routeKey, scopeOperatorRoutes } from './routes';
 import { checkStageParams, LOCAL_STAGE, rawStageParams } from './stage';
+import { checkFunctionTransport } from './transport';
 
 interface FunctionObject {
   name?: string;
@@ -246,6 +247,7 @@ export class DeployPlugin {
     this.checkRoutesAuthorized();
     scopeOperatorRoutes(resources, this.settings);
     this.pinClusterParameter();
+    if (this.stage !== LOCAL_STAGE) checkFunctionTransport(resources);
   }
 
   /**

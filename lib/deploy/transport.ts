@@ -59,3 +59,31 @@ export function checkCloudRedisUrl(value: string): string | undefined {
   if (url.username || url.password) return 'must hold no credentials: the functions authenticate with IAM (redisUser), nothing secret goes in the template';
   return undefined;
 }
+
+interface FunctionResource {
+  Type: string;
+  Properties?: { FunctionName?: unknown; Environment?: { Variables?: Record<string, unknown> } };
+}
+
+/**
+ * The compiled functions of a cloud stage, whatever set their environment (provider, a function's
+ * own `environment`, a plugin): each that names a Kafka or Redis endpoint authenticates with IAM.
+ */
+export function checkFunctionTransport(resources: Readonly<Record<string, FunctionResource>>): void {
+  const problems: string[] = [];
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const env = resource.Properties?.Environment?.Variables ?? {};
+    const name = String(resource.Properties?.FunctionName ?? id);
+    if ((env.KAFKA_BROKERS !== undefined || env.MSK_CLUSTER_ARN !== undefined) && env.KAFKA_AUTH !== 'iam') {
+      problems.push(`function ${name} has KAFKA_AUTH=${String(env.KAFKA_AUTH)} (kafkaAuth must be iam)`);
+    }
+    if (env.REDIS_URL !== undefined && env.REDIS_AUTH !== 'iam')
+      problems.push(`function ${name} has REDIS_AUTH=${String(env.REDIS_AUTH)} (redisAuth must be iam)`);
+    if (typeof env.REDIS_URL === 'string' && !env.REDIS_URL.includes('${')) {
+      const reason = checkCloudRedisUrl(env.REDIS_URL);
+      if (reason) problems.push(`function ${name}: REDIS_URL ${reason} (redisUrl)`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`Cloud stages reach Kafka and Redis authenticated and encrypted only:\n  ${problems.join('\n  ')}`);
+}

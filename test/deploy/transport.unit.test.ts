@@ -3,6 +3,7 @@
  * could make them are refused by name, and the Kafka client picks IAM over TLS whatever the brokers.
  */
 import { checkStageParams } from '../../lib/deploy/stage';
+import { checkFunctionTransport } from '../../lib/deploy/transport';
 import { kafkaConfig } from '../../lib/kafka/client';
 import { CLOUD_PARAMS } from './package';
 
@@ -53,5 +54,26 @@ describe('Kafka client authentication', () => {
       const config = kafkaConfig(env);
       expect({ ssl: config.ssl, sasl: config.sasl }).toEqual({ ssl: undefined, sasl: undefined });
     }
+  });
+});
+
+describe('compiled functions of a cloud stage', () => {
+  const fn = (Variables: Record<string, unknown>) => ({
+    Type: 'AWS::Lambda::Function',
+    Properties: { FunctionName: 'svc-prod-x', Environment: { Variables } },
+  });
+  const good = { KAFKA_BROKERS: '', MSK_CLUSTER_ARN: CLOUD_PARAMS.mskClusterArn, KAFKA_AUTH: 'iam', REDIS_URL: CLOUD_PARAMS.redisUrl, REDIS_AUTH: 'iam' };
+
+  it('pass when every client authenticates with IAM over TLS', () => {
+    expect(() => checkFunctionTransport({ A: fn(good), B: fn({}), C: { Type: 'AWS::IAM::Role' } as never })).not.toThrow();
+  });
+
+  it.each([
+    [{ KAFKA_AUTH: 'none' }, /svc-prod-x has KAFKA_AUTH=none \(kafkaAuth must be iam\)/],
+    [{ KAFKA_AUTH: undefined }, /KAFKA_AUTH=undefined/],
+    [{ REDIS_AUTH: 'none' }, /REDIS_AUTH=none \(redisAuth must be iam\)/],
+    [{ REDIS_URL: 'redis://cache:6379' }, /REDIS_URL must be a rediss:\/\/ URL.*\(redisUrl\)/],
+  ])('fail when a function’s own environment says %j', (override, message) => {
+    expect(() => checkFunctionTransport({ A: fn({ ...good, ...override }) })).toThrow(message);
   });
 });
