@@ -16,7 +16,7 @@
  * `http://` scheme, as in AWS's example on the page above.
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { SignatureV4MultiRegion } from '@aws-sdk/signature-v4-multi-region';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
 import Redis, { type Callback, type RedisOptions } from 'ioredis';
 
@@ -64,7 +64,8 @@ class NodeSha256 implements Checksum {
 
 /** An IAM authentication token for ElastiCache: the password of an IAM-enabled user. */
 export async function elastiCacheIamToken(request: IamTokenRequest): Promise<string> {
-  const signer = new SignatureV4({ service: 'elasticache', region: request.region, credentials: request.credentials, sha256: NodeSha256 });
+  // The SDK's signer, shipped with the Lambda runtime (so not bundled): plain SigV4 for a region.
+  const signer = new SignatureV4MultiRegion({ service: 'elasticache', region: request.region, credentials: request.credentials, sha256: NodeSha256 });
   const query: Record<string, string> = { Action: 'connect', User: request.userId };
   if (request.serverless) query.ResourceType = 'ServerlessCache';
   const signed = await signer.presign(
