@@ -34,8 +34,11 @@ export const sentConfirmationsKey = () => `${keyPrefix()}email:sent`;
  * longer than the applied markers (21 days), so a redelivery always finds it.
  */
 export const ORDER_VIEW_TTL_SECONDS = 30 * 24 * 60 * 60;
-/** Confirmations the outbox keeps (the newest). */
-export const MAX_SENT_CONFIRMATIONS = 1000;
+/**
+ * Confirmations the outbox keeps (the newest): about 1 MB. As many as one full-scale fault-suite
+ * scenario sends (FAULT_REQUESTS 10,000), whose reconciliation reads the outbox for duplicates.
+ */
+export const MAX_SENT_CONFIRMATIONS = 10_000;
 
 /** Appends a confirmation to the outbox, keeping the newest {@link MAX_SENT_CONFIRMATIONS}. */
 export function sentConfirmationCommands(confirmation: string): RedisCommand[] {

@@ -107,10 +107,17 @@ test('100,000 distinct paths: the counter stays at most MAX_RANKED_MEMBERS membe
 test('the confirmations outbox keeps the newest MAX_SENT_CONFIRMATIONS; order views expire', async () => {
   const group = `email-bounded-${randomUUID().slice(0, 8)}`;
   const total = MAX_SENT_CONFIRMATIONS + 200;
-  for (let i = 0; i < total; i += 100) {
-    await Promise.all(Array.from({ length: 100 }, (_, j) => applyOnce(group, randomUUID(), sentConfirmationCommands(JSON.stringify({ n: i + j })))));
+  for (let i = 0; i < total; i += 200) {
+    await Promise.all(Array.from({ length: 200 }, (_, j) => applyOnce(group, randomUUID(), sentConfirmationCommands(JSON.stringify({ n: i + j })))));
   }
   expect(await redis().llen(sentConfirmationsKey())).toBe(MAX_SENT_CONFIRMATIONS);
+  // The newest are kept, the oldest dropped.
+  const kept = (await redis().lrange(sentConfirmationsKey(), 0, -1)).map((entry) => (JSON.parse(entry) as { n: number }).n);
+  expect(Math.max(...kept)).toBe(total - 1);
+  expect(kept).not.toContain(0);
+  const outboxBytes = await memoryOf(sentConfirmationsKey());
+  expect(outboxBytes).toBeLessThan(2 * 1024 * 1024);
+  if (process.env.BOUNDED_FIGURES) process.stderr.write(`${JSON.stringify({ outbox_entries: kept.length, outbox_bytes: outboxBytes })}\n`);
 
   const order = {
     order_id: randomUUID(),
