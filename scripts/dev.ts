@@ -7,6 +7,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { signLocalToken } from '../lib/http/local-jwt';
+import { OPERATOR_SCOPE } from '../lib/http/scopes';
 import { provision, topicSpecs } from '../lib/kafka/topics';
 import { KAFKA_VERSION, type RunningBroker, startBroker, waitUntilReady } from '../lib/local/broker';
 import { connectDevRedis, DEV_BROKERS, DEV_KAFKA_DATA_DIR, DEV_REDIS_PREFIX, devKafkaDataDir, pairWithBroker } from '../lib/local/dev-data';
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
     if (!announced && /Server ready/.test(chunk.toString())) {
       announced = true;
       // After the Kafka triggers' start-up lines.
-      setTimeout(printEndpoints, 1500);
+      setTimeout(() => printEndpoints().catch((error: Error) => console.error(`Could not sign the dashboard token: ${error.message}`)), 1500);
     }
   };
   offline.stdout.on('data', relay(process.stdout));
@@ -75,18 +77,23 @@ async function main(): Promise<void> {
   process.exit(stopping ? 0 : code);
 }
 
-function printEndpoints(): void {
+/** The endpoints, a ready-to-open dashboard URL (with a local operator token) and a few curls. */
+async function printEndpoints(): Promise<void> {
+  const operator = await signLocalToken({ sub: 'operator-local', claims: { scope: OPERATOR_SCOPE } });
   console.log(`
 The system is up:
   HTTP API   http://127.0.0.1:3000   (POST /checkout, GET /orders/{id}, GET /health, ...)
+  Dashboard  http://127.0.0.1:3000/dashboard#token=${operator}
+             (a local token with the ${OPERATOR_SCOPE} scope, which GET /stats needs)
 Try it (every route but /health and /dashboard needs a token; npm run token signs a local one):
   TOKEN=$(npm run -s token -- --sub customer-42)
-  echo "http://127.0.0.1:3000/dashboard#token=$TOKEN"      # open it: the live dashboard
   curl -s -XPOST 127.0.0.1:3000/checkout -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
        -d '{"items":[{"product_id":"SKU-001","quantity":2,"price":29.99}]}'
   curl -s 127.0.0.1:3000/orders/<order_id> -H "authorization: Bearer $TOKEN"
   curl -s -XPOST 127.0.0.1:3000/events -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
        -d '{"type":"page_view","session_id":"s-1","payload":{"path":"/pricing"}}'
+  OPERATOR=$(npm run -s token -- --sub ops-1 --scope ${OPERATOR_SCOPE})
+  curl -s 127.0.0.1:3000/stats -H "authorization: Bearer $OPERATOR"     # 403 with $TOKEN
   npm run dlq -- list inventory-service                    # dead letters of a group, with reasons
 Ctrl-C stops everything.
 `);

@@ -17,6 +17,7 @@ import { log } from '../log';
 import { headerOf } from './headers';
 import { type Caller, callerOf } from './identity';
 import { HttpProblem, validationProblem } from './problem';
+import { REQUIRED_SCOPE_ENV, requireScope } from './scopes';
 
 /** Bodies larger than this are refused with 413 before parsing. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -78,7 +79,9 @@ export function httpApi<S extends z.ZodType | undefined = undefined>(
 ): Handler {
   const base = async (event: APIGatewayProxyEventV2, context: Context) => {
     // Who is asking comes first: an unauthenticated request gets 401 whatever its body (as on AWS).
-    const caller = options.authenticated === false ? { id: 'anonymous', claims: {} } : await callerOf(event);
+    const caller = options.authenticated === false ? { id: 'anonymous', claims: {}, scopes: [] } : await callerOf(event);
+    // Operator routes: lib/deploy sets REQUIRED_SCOPE on their functions (403 before any work).
+    if (options.authenticated !== false) requireScope(caller.scopes, process.env[REQUIRED_SCOPE_ENV]);
     const body = (options.body ? parseBody(event, options.body, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : undefined) as BodyOf<S>;
     return handler({ event, context, body, caller, pathParameters: (event.pathParameters ?? {}) as Record<string, string> });
   };

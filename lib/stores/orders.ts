@@ -27,6 +27,35 @@ export type OrderView = z.infer<typeof orderView>;
 export const orderKey = (orderId: string) => `${keyPrefix()}order:${orderId}`;
 /** How many orders each step reached, field `<group>:<status>` (for GET /stats). */
 export const orderStepCountsKey = () => `${keyPrefix()}orders:steps`;
+/** The outbox of sent confirmations, newest last. */
+export const sentConfirmationsKey = () => `${keyPrefix()}email:sent`;
+
+/**
+ * How long an order's view (and its per-order keys such as a payment) lives after its last step:
+ * longer than the applied markers (21 days), so a redelivery always finds it.
+ */
+export const ORDER_VIEW_TTL_SECONDS = 30 * 24 * 60 * 60;
+/**
+ * Confirmations the outbox keeps (the newest): about 1 MB. As many as one full-scale fault-suite
+ * scenario sends (FAULT_REQUESTS 10,000), whose reconciliation reads the outbox for duplicates.
+ */
+export const MAX_SENT_CONFIRMATIONS = 10_000;
+
+/** Appends a confirmation to the outbox, keeping the newest {@link MAX_SENT_CONFIRMATIONS}. */
+export function sentConfirmationCommands(confirmation: string): RedisCommand[] {
+  return [
+    ['RPUSH', sentConfirmationsKey(), confirmation],
+    ['LTRIM', sentConfirmationsKey(), -MAX_SENT_CONFIRMATIONS, -1],
+  ];
+}
+
+/** Writes a per-order hash that expires with the order's view. */
+export function perOrderHash(key: string, fields: Record<string, string | number>): RedisCommand[] {
+  return [
+    ['HSET', key, ...Object.entries(fields).flat()],
+    ['EXPIRE', key, ORDER_VIEW_TTL_SECONDS],
+  ];
+}
 
 export const orderStore = {
   /** Records that `group` did its step for `order`, together with `effect`, exactly once per event. */
@@ -37,6 +66,7 @@ export const orderStore = {
       ...effect,
       ['HSET', key, 'order_id', order.order_id, 'customer_id', order.customer_id, 'total', order.total, 'created_at', order.created_at],
       ['HSET', key, `step:${group}`, JSON.stringify(step)],
+      ['EXPIRE', key, ORDER_VIEW_TTL_SECONDS],
       ['HINCRBY', orderStepCountsKey(), `${group}:${status}`, 1],
     ]);
   },

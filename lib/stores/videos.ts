@@ -42,6 +42,24 @@ export const videoIndexKeys = {
   recent: () => `${keyPrefix()}video-index:recent`,
 };
 
+/**
+ * How long a video's view and its owner's index live after their last write (longer than the
+ * applied markers, 21 days); the recent-videos index keeps the newest {@link MAX_RECENT_VIDEOS}.
+ */
+export const VIDEO_VIEW_TTL_SECONDS = 30 * 24 * 60 * 60;
+export const MAX_RECENT_VIDEOS = 1000;
+
+/** A video joins its owner's index and the recent-videos index, both bounded. */
+export function indexCommands(video: { video_id: string; user_id: string }, at = Date.now()): RedisCommand[] {
+  const byUser = videoIndexKeys.byUser(video.user_id);
+  return [
+    ['SADD', byUser, video.video_id],
+    ['EXPIRE', byUser, VIDEO_VIEW_TTL_SECONDS],
+    ['ZADD', videoIndexKeys.recent(), at, video.video_id],
+    ['ZREMRANGEBYRANK', videoIndexKeys.recent(), 0, -(MAX_RECENT_VIDEOS + 1)],
+  ];
+}
+
 /** Group name of the upload's own once-marker (the HTTP function, not a consumer). */
 const UPLOAD_WRITER = 'video-upload';
 
@@ -52,6 +70,7 @@ export const videoStore = {
     return applyOnce(UPLOAD_WRITER, eventId, [
       ['HSET', key, 'video_id', video.video_id, 'user_id', video.user_id, 's3_key', video.s3_key, 'size_bytes', video.size_bytes],
       ['HSETNX', key, 'at:uploaded', at],
+      ['EXPIRE', key, VIDEO_VIEW_TTL_SECONDS],
       ['HINCRBY', videoStagesKey(), 'uploaded', 1],
     ]);
   },
@@ -72,6 +91,7 @@ export const videoStore = {
     return applyOnce(group, eventId, [
       ...effect,
       ['HSET', key, 'video_id', video.video_id, 'user_id', video.user_id, ...Object.entries(fields).flat(), `at:${stage}`, new Date().toISOString()],
+      ['EXPIRE', key, VIDEO_VIEW_TTL_SECONDS],
       ['HINCRBY', videoStagesKey(), stage, 1],
     ]);
   },

@@ -180,3 +180,15 @@ test('bad uploads are refused with the field named and publish nothing', async (
   expect(await endOffsets(videoUploaded.name)).toEqual(before);
   expect((await view('not-a-uuid', 'owner-4')).status).toBe(400);
 });
+
+test('an upload cannot name another user’s object: s3_key must be under the caller’s own prefix', async () => {
+  const before = await endOffsets(videoUploaded.name);
+  for (const s3_key of ['uploads/owner-6/clip.mp4', 'uploads/owner-5/../owner-6/clip.mp4', 'uploads/owner-5/', 'clip.mp4', 'uploads/owner-55/clip.mp4']) {
+    const response = await invokeHttp(uploadVideo, { path: '/videos', body: { s3_key, size_bytes: 10 }, subject: 'owner-5' });
+    expect({ s3_key, status: response.status, type: response.headers['content-type'] }).toEqual({ s3_key, status: 400, type: 'application/problem+json' });
+    expect(response.json?.errors).toEqual([{ field: 's3_key', message: 'Must start with uploads/owner-5/ and name an object' }]);
+  }
+  expect(await endOffsets(videoUploaded.name)).toEqual(before);
+  // The caller's own prefix is accepted.
+  await upload('owner-5', { s3_key: 'uploads/owner-5/holiday/clip.mp4', size_bytes: 10 });
+});
