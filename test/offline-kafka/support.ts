@@ -44,7 +44,17 @@ export async function freshTopics(topics: { name: string; partitions: number }[]
       await admin.deleteTopics({ topics: stale, timeout: 30_000 });
       await waitFor(async () => !(await admin.listTopics()).some((name) => stale.includes(name)), 'topics deleted');
     }
-    await admin.createTopics({ waitForLeaders: true, topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })) });
+    await admin.createTopics({ topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })) });
+    // Not kafkajs' waitForLeaders: under load the broker can still answer "does not host this
+    // topic-partition" for a just-created topic, which that wait does not retry.
+    await waitFor(
+      () =>
+        admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) }).then(
+          (metadata) => metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)),
+          () => false,
+        ),
+      'new topics to have leaders',
+    );
   });
 }
 
