@@ -10,16 +10,20 @@
  *   destination, through `resources.extensions` — which `serverless offline` reads too — unless
  *   the mapping's own extension entry says otherwise;
  * - makes every Kafka event source mapping wait for the deploy-time topics (`Custom::KafkaTopics`);
+ * - puts the Kafka mappings in the stage's provisioned poller group (`custom.deploy.pollerGroupName`)
+ *   and checks Lambda's poller limits, per mapping and per group (lib/deploy/pollers.ts);
  * - refuses an HTTP route without the JWT authorizer unless it is listed as public.
  *
  * Settings, from serverless.yml:
  *   custom.deploy.stageParameters   the stage's parameters (`${param:...}`), checked and used here
  *   custom.deploy.publicRoutes      routes served without a token, e.g. `GET /health`
+ *   custom.deploy.pollerGroupName   the stage's poller group ('' or absent: pollers per mapping)
  *   custom.kafkaTrigger             mapping properties every Kafka trigger gets
  */
 import { deadLetterTopicFor } from '../../events/catalog';
 import { clusterNameToken, mskArns } from './arns';
 import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements } from './iam';
+import { type PollerConfig, pollerProblems, withPollerGroup } from './pollers';
 import { checkStageParams, LOCAL_STAGE, rawStageParams } from './stage';
 
 interface FunctionObject {
@@ -58,6 +62,7 @@ interface Serverless {
 interface DeploySettings {
   stageParameters?: Record<string, unknown>;
   publicRoutes?: string[];
+  pollerGroupName?: unknown;
 }
 
 /** Logical id of a function's generated execution role. */
@@ -215,7 +220,25 @@ export class DeployPlugin {
       const dependsOn = resource.DependsOn === undefined ? [] : [resource.DependsOn].flat();
       resource.DependsOn = [...new Set([...dependsOn, ...topicResources.map(([id]) => id)])];
     }
+    this.groupPollers(resources);
     this.checkRoutesAuthorized();
+  }
+
+  /**
+   * The `msk` event has no option for PollerGroupName: every Kafka mapping gets the stage's group
+   * here (one that names its own in resources.extensions keeps it), then Lambda's limits are checked.
+   */
+  private groupPollers(resources: Record<string, Resource>): void {
+    const group = typeof this.settings.pollerGroupName === 'string' ? this.settings.pollerGroupName.trim() : '';
+    const mappings = Object.entries(resources).filter(
+      ([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping' && (r.Properties?.AmazonManagedKafkaEventSourceConfig || r.Properties?.SelfManagedEventSource),
+    );
+    for (const [, resource] of mappings) {
+      const config = withPollerGroup(resource.Properties?.ProvisionedPollerConfig as PollerConfig | undefined, group);
+      if (config && resource.Properties) resource.Properties.ProvisionedPollerConfig = config;
+    }
+    const problems = pollerProblems(mappings.map(([logicalId, r]) => ({ logicalId, config: (r.Properties?.ProvisionedPollerConfig ?? {}) as PollerConfig })));
+    if (problems.length > 0) throw new Error(`Provisioned pollers break Lambda's limits:\n  ${problems.join('\n  ')}`);
   }
 
   private checkRoutesAuthorized(): void {
