@@ -13,6 +13,7 @@ import {
   killAll,
   type OfflineProcess,
   produce,
+  readTopic,
   recordDir,
   removeDir,
   startOffline,
@@ -20,7 +21,7 @@ import {
 } from './support';
 
 const PARTITIONS = 3;
-const SCENARIOS = { mpfail: 5, mptwo: 4, mpbogus: 3 } as const;
+const SCENARIOS = { mpfail: 5, mptwo: 4, mpbogus: 3, mpbisect: 4 } as const;
 type Scenario = keyof typeof SCENARIOS;
 const topicOf = (fn: Scenario) => `offk.${fn}`;
 const groupOf = (fn: Scenario) => `offk-${fn}`;
@@ -32,6 +33,7 @@ const BEHAVIOUR: Record<string, Record<string, unknown>> = {
   'mptwo-0@3': { failTimes: 1 },
   'mptwo-2@3': { failTimes: 1 },
   'mpbogus-1@1': { reportAs: 'offk.mpbogus-7', reportTimes: 1 },
+  'mpbisect-1@2': { throw: true },
 };
 
 jest.setTimeout(120_000);
@@ -42,10 +44,7 @@ let offline: OfflineProcess;
 beforeAll(async () => {
   dir = recordDir();
   const fns = Object.keys(SCENARIOS) as Scenario[];
-  await freshTopics(
-    fns.map((fn) => ({ name: topicOf(fn), partitions: PARTITIONS })),
-    fns.map(groupOf),
-  );
+  await freshTopics([...fns.map((fn) => ({ name: topicOf(fn), partitions: PARTITIONS })), { name: 'offk-mpbisect.dlq', partitions: 1 }], fns.map(groupOf));
   for (const fn of fns) {
     const messages = [];
     for (let partition = 0; partition < PARTITIONS; partition++) {
@@ -77,13 +76,19 @@ const range = (from: number, to: number) => Array.from({ length: to - from }, (_
 const starts = (fn: Scenario) => deliveries(dir, fn).filter((d) => d.type === 'start');
 
 async function allCommitted(fn: Scenario): Promise<void> {
-  await waitFor(
-    async () => {
-      const offsets = await committed(groupOf(fn), topicOf(fn));
-      return range(0, PARTITIONS).every((p) => offsets.get(p) === SCENARIOS[fn]);
-    },
-    `every partition of ${topicOf(fn)} to be committed`,
-  );
+  try {
+    await waitFor(
+      async () => {
+        const offsets = await committed(groupOf(fn), topicOf(fn));
+        return range(0, PARTITIONS).every((p) => offsets.get(p) === SCENARIOS[fn]);
+      },
+      `every partition of ${topicOf(fn)} to be committed`,
+    );
+  } catch (error) {
+    const offsets = await committed(groupOf(fn), topicOf(fn));
+    const log = offline.output.filter((line) => line.includes(`[${groupOf(fn)}]`)).slice(-20);
+    throw new Error(`${(error as Error).message}; committed ${JSON.stringify([...offsets])}; trigger log:\n${log.join('\n')}`);
+  }
 }
 
 test('a batch with records of three partitions where one fails in the middle: only that partition is redelivered, from the failed offset', async () => {
@@ -131,4 +136,29 @@ test('an identifier naming a partition that was not in the batch fails the whole
       ),
     ),
   ).toBe(true);
+});
+
+test('bisecting a batch of three partitions isolates the record that throws: only it reaches the on-failure topic, every other record succeeds', async () => {
+  await allCommitted('mpbisect');
+  const all = deliveries(dir, 'mpbisect');
+  const [first] = all.filter((d) => d.type === 'start');
+  expect(byPartition(first)).toEqual({ 'offk.mpbisect-0': range(0, 4), 'offk.mpbisect-1': range(0, 4), 'offk.mpbisect-2': range(0, 4) });
+  const startOf = new Map(all.filter((d) => d.type === 'start').map((d) => [d.id, d]));
+  const succeeded = new Set(
+    all.filter((d) => d.type === 'end' && d.result === 'ok').flatMap((d) => (startOf.get(d.id)?.offsets ?? []).map(([key, offset]) => `${key}@${offset}`)),
+  );
+  const expected = range(0, PARTITIONS)
+    .flatMap((p) => range(0, 4).map((o) => `offk.mpbisect-${p}@${o}`))
+    .filter((r) => r !== 'offk.mpbisect-1@2');
+  expect([...succeeded].sort()).toEqual(expected.sort());
+  // Alone, the record was tried once plus MaximumRetryAttempts (1) more.
+  const alone = all.filter((d) => d.type === 'start' && d.offsets?.length === 1 && d.offsets[0]?.join('@') === 'offk.mpbisect-1@2');
+  expect(alone).toHaveLength(2);
+
+  const dead = await readTopic('offk-mpbisect.dlq', 1);
+  expect(dead.map((d) => [d.key, JSON.parse(d.value)])).toEqual([['k1', { n: 2, throw: true }]]);
+  expect(dead[0]?.headers).toEqual(
+    expect.objectContaining({ 'x-dlq-condition': 'RetryAttemptsExhausted', 'x-dlq-partition': '1', 'x-dlq-offset': '2', 'x-dlq-attempts': '2' }),
+  );
+  expect(offline.output.some((line) => /mpbisect \[offk-mpbisect\] .*\(12 records\) -> error \d+ ms, bisecting to 6/.test(line))).toBe(true);
 });
