@@ -213,7 +213,7 @@ export class MappingPoller {
     this.works.set(work.partition, work);
     void this.prepare(work);
     await finished;
-    this.works.delete(work.partition);
+    if (this.works.get(work.partition) === work) this.works.delete(work.partition);
     await this.commits.settle(work.partition);
   }
 
