@@ -75,7 +75,11 @@ async function measure(group: string, timeoutMs = 600_000): Promise<{ rate: numb
   let last: { at: number; total: number } | undefined;
   try {
     for (;;) {
-      const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [TOPIC] });
+      // A group that was just created may not have its coordinator yet: ask again on the next poll.
+      const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [TOPIC] }).catch((error: { retriable?: boolean }) => {
+        if (error.retriable) return [];
+        throw error;
+      });
       const total = (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
       const at = performance.now();
       if (total > 0 && !first) first = { at, total };

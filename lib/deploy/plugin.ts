@@ -13,17 +13,21 @@
  * - refuses an HTTP route without the JWT authorizer unless it is listed as public; puts the
  *   operator scope on operator routes and takes public functions out of the VPC (lib/deploy/routes.ts);
  * - on a cloud stage, refuses a Kafka or Redis client that would not authenticate and encrypt
- *   (lib/deploy/transport.ts).
+ *   (lib/deploy/transport.ts);
+ * - puts the Kafka mappings in the stage's provisioned poller group (`custom.deploy.pollerGroupName`)
+ *   and checks Lambda's poller limits, per mapping and per group (lib/deploy/pollers.ts).
  *
  * Settings, from serverless.yml:
  *   custom.deploy.stageParameters   the stage's parameters (`${param:...}`), checked and used here
  *   custom.deploy.publicRoutes      routes served without a token, e.g. `GET /health`
  *   custom.deploy.operatorRoutes    routes that need custom.deploy.operatorScope, e.g. `GET /stats`
+ *   custom.deploy.pollerGroupName   the stage's poller group ('' or absent: pollers per mapping)
  *   custom.kafkaTrigger             mapping properties every Kafka trigger gets
  */
 import { deadLetterTopicFor } from '../../events/catalog';
 import { clusterNameToken, mskArns } from './arns';
 import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements, type RedisIdentity, redisStatements } from './iam';
+import { type PollerConfig, pollerProblems, withPollerGroup } from './pollers';
 import { applyRouteAccess, type RouteSettings, routeKey, scopeOperatorRoutes } from './routes';
 import { checkStageParams, LOCAL_STAGE, rawStageParams } from './stage';
 import { checkFunctionTransport } from './transport';
@@ -69,6 +73,7 @@ interface Serverless {
 
 interface DeploySettings extends RouteSettings {
   stageParameters?: Record<string, unknown>;
+  pollerGroupName?: unknown;
 }
 
 /** Logical id of a function's generated execution role. */
@@ -244,6 +249,7 @@ export class DeployPlugin {
       const dependsOn = resource.DependsOn === undefined ? [] : [resource.DependsOn].flat();
       resource.DependsOn = [...new Set([...dependsOn, ...topicResources.map(([id]) => id)])];
     }
+    this.groupPollers(resources);
     this.checkRoutesAuthorized();
     scopeOperatorRoutes(resources, this.settings);
     this.pinClusterParameter();
@@ -260,6 +266,23 @@ export class DeployPlugin {
     const parameter = this.serverless.service.provider.compiledCloudFormationTemplate.Parameters?.MskCluster;
     const arn = String(this.settings.stageParameters?.mskClusterArn ?? '');
     if (parameter && arn) parameter.AllowedValues = [arn];
+  }
+
+  /**
+   * The `msk` event has no option for PollerGroupName: every Kafka mapping gets the stage's group
+   * here (one that names its own in resources.extensions keeps it), then Lambda's limits are checked.
+   */
+  private groupPollers(resources: Record<string, Resource>): void {
+    const group = typeof this.settings.pollerGroupName === 'string' ? this.settings.pollerGroupName.trim() : '';
+    const mappings = Object.entries(resources).filter(
+      ([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping' && (r.Properties?.AmazonManagedKafkaEventSourceConfig || r.Properties?.SelfManagedEventSource),
+    );
+    for (const [, resource] of mappings) {
+      const config = withPollerGroup(resource.Properties?.ProvisionedPollerConfig as PollerConfig | undefined, group);
+      if (config && resource.Properties) resource.Properties.ProvisionedPollerConfig = config;
+    }
+    const problems = pollerProblems(mappings.map(([logicalId, r]) => ({ logicalId, config: (r.Properties?.ProvisionedPollerConfig ?? {}) as PollerConfig })));
+    if (problems.length > 0) throw new Error(`Provisioned pollers break Lambda's limits:\n  ${problems.join('\n  ')}`);
   }
 
   private checkRoutesAuthorized(): void {

@@ -44,12 +44,24 @@ export async function freshTopics(topics: { name: string; partitions: number }[]
       await admin.deleteTopics({ topics: stale, timeout: 30_000 });
       await waitFor(async () => !(await admin.listTopics()).some((name) => stale.includes(name)), 'topics deleted');
     }
-    await admin.createTopics({ waitForLeaders: true, topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })) });
+    await admin.createTopics({ topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })) });
+    // Not kafkajs' waitForLeaders: under load a leader can still answer "does not host this
+    // topic-partition" for a while, which that wait does not retry. A ListOffsets answered for
+    // every partition means each leader hosts its partition.
+    await waitFor(
+      () =>
+        Promise.all(topics.map((t) => admin.fetchTopicOffsets(t.name))).then(
+          (offsets) => offsets.every((partitions, i) => partitions.length === topics[i]?.partitions),
+          () => false,
+        ),
+      'new topics to be hosted by their leaders',
+    );
   });
 }
 
 export async function produce(topic: string, messages: Message[]): Promise<void> {
-  const producer = kafkaClient().producer();
+  // Idempotent: a send retried after a partial failure must not write the other partitions twice.
+  const producer = kafkaClient().producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     await producer.send({ topic, messages, acks: -1 });

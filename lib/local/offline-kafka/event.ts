@@ -112,6 +112,16 @@ export function envelopeSize(source: { kind: 'msk' | 'kafka'; eventSourceArn?: s
   return Buffer.byteLength(JSON.stringify(buildEvent(source, { [key]: [] })));
 }
 
+/** Bytes of the event with no partition at all (`"records":{}`). */
+export function bareEnvelopeSize(source: { kind: 'msk' | 'kafka'; eventSourceArn?: string; brokers: string[] }): number {
+  return Buffer.byteLength(JSON.stringify(buildEvent(source, {})));
+}
+
+/** Bytes one more partition adds to `records`: `"<key>":[]` and a separating comma. */
+export function partitionFrameSize(key: string): number {
+  return jsonBytes(key) + ':[]'.length + 1;
+}
+
 function sizeBound(record: LambdaKafkaRecord): number {
   let size = 200 + record.topic.length * 6 + (record.key?.length ?? 0) + (record.value?.length ?? 0);
   for (const header of record.headers) {
@@ -125,12 +135,20 @@ function sizeBound(record: LambdaKafkaRecord): number {
  * {@link MAX_PAYLOAD_BYTES} of JSON. 0 means the first record alone is too big.
  */
 export function fitCount(records: LambdaKafkaRecord[], limit: number, envelopeBytes: number, maxBytes = MAX_PAYLOAD_BYTES): number {
+  return fitRecords(records, limit, envelopeBytes, maxBytes).count;
+}
+
+/**
+ * {@link fitCount}, plus the bytes the event has with those records (an upper bound when the cheap
+ * estimate already shows they fit): what the next partition of a batch still has room for.
+ */
+export function fitRecords(records: LambdaKafkaRecord[], limit: number, envelopeBytes: number, maxBytes = MAX_PAYLOAD_BYTES): { count: number; bytes: number } {
   const candidates = Math.min(limit, records.length);
   // Fast path: a cheap upper bound of the JSON size (no header name needs more than 6 bytes per
   // character escaped, no byte more than 4 characters) shows that all candidates fit.
   let bound = envelopeBytes;
   for (let i = 0; i < candidates && bound <= maxBytes; i++) bound += sizeBound(records[i] as LambdaKafkaRecord);
-  if (bound <= maxBytes) return candidates;
+  if (bound <= maxBytes) return { count: candidates, bytes: bound };
   let bytes = envelopeBytes;
   let count = 0;
   for (const record of records) {
@@ -140,5 +158,5 @@ export function fitCount(records: LambdaKafkaRecord[], limit: number, envelopeBy
     bytes += size;
     count++;
   }
-  return count;
+  return { count, bytes };
 }

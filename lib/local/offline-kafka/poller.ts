@@ -2,21 +2,27 @@
  * One poller per event source mapping: a real kafkajs consumer group that feeds the function
  * through serverless-offline and applies the result the way Lambda does.
  *
+ * - A batch holds records of several partitions of the topic, each partition's in offset order
+ *   (lib/local/offline-kafka/assemble.ts); a partition is in one batch in flight at most, and
+ *   batches of disjoint partitions run concurrently.
  * - Offsets are committed by hand, only for records that were processed or sent to the
  *   on-failure destination; everything else is fetched again (at-least-once).
- * - A partition has at most one invocation in flight; partitions are processed concurrently.
- * - Success commits the batch. Reported item failures commit up to the lowest failed offset and
- *   re-deliver from there. A thrown error, a timeout or an unknown identifier fails the batch:
- *   with BisectBatchOnFunctionError the batch is halved (halving does not count as a retry),
- *   otherwise every record of the batch uses up one retry. Once a record has failed
+ * - The response is applied per partition. Success commits every partition of the batch.
+ *   Reported item failures commit each failed partition up to its lowest failed offset and
+ *   re-deliver it from there, while the partitions without failures commit. A thrown error, a
+ *   timeout or an identifier that is not in the batch fails the whole batch: with
+ *   BisectBatchOnFunctionError the batch is halved (halving does not count as a retry), otherwise
+ *   every record of the batch uses up one retry. Once a record has failed
  *   MaximumRetryAttempts + 1 times, or is older than MaximumRecordAgeInSeconds, or alone exceeds
  *   the 6 MB payload limit, it goes to the on-failure destination and is committed.
  * - A retry waits a short, growing backoff with only its partition paused.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { assembleBatch } from './assemble';
+import { type CommitOffsets, OffsetCommitter } from './commits';
 import type { MappingConfig } from './config';
 import { type FailureCondition, failureMessage } from './dead-letter';
-import { buildEvent, envelopeSize, fitCount, type LambdaKafkaRecord, MAX_PAYLOAD_BYTES, partitionKey, toLambdaRecord } from './event';
+import { bareEnvelopeSize, buildEvent, fitCount, type LambdaKafkaRecord, MAX_PAYLOAD_BYTES, partitionFrameSize, partitionKey, toLambdaRecord } from './event';
 import type { Invoker } from './invoke';
 import { interpret } from './result';
 
@@ -37,6 +43,27 @@ interface PartitionState {
   bisectUntil?: number;
 }
 
+/** A partition's fetched records while kafkajs waits for them to be done. */
+interface PartitionWork {
+  partition: number;
+  key: string;
+  messages: KafkaMessage[];
+  records: LambdaKafkaRecord[];
+  /** The next record to invoke (those before it are committed or diverted). */
+  index: number;
+  state: PartitionState;
+  /** preparing: head records being checked; ready: waits for a batch; inFlight: in one; done: handed back to kafkajs. */
+  phase: 'preparing' | 'ready' | 'inFlight' | 'done';
+  payload: EachBatchPayload;
+  finish(): void;
+}
+
+/** One partition's records in a batch. */
+interface BatchEntry {
+  work: PartitionWork;
+  chunk: LambdaKafkaRecord[];
+}
+
 /** With infinite retries and a destination, Lambda caps retries at 10. */
 export function effectiveMaxRetries(mapping: Pick<MappingConfig, 'maximumRetryAttempts' | 'onFailureTopic' | 'onFailureOther'>): number {
   if (mapping.maximumRetryAttempts >= 0) return mapping.maximumRetryAttempts;
@@ -50,9 +77,17 @@ export function retryDelayMs(attempt: number): number {
 export class MappingPoller {
   private consumer?: Consumer;
   private readonly partitions = new Map<number, PartitionState>();
+  /** Partitions whose fetched records are being handled. */
+  private readonly works = new Map<number, PartitionWork>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly commits: OffsetCommitter;
+  /** Commits through the latest batch's payload (every payload commits for the same group member). */
+  private commitOffsets?: CommitOffsets;
+  private scheduled = false;
   private stopping = false;
   private readonly maxRetries: number;
+  /** Bytes of the event before any partition. */
+  private readonly envelope: number;
   readonly label: string;
 
   constructor(
@@ -61,6 +96,16 @@ export class MappingPoller {
   ) {
     this.maxRetries = effectiveMaxRetries(mapping);
     this.label = `${mapping.functionKey} [${mapping.groupId}]`;
+    this.envelope = bareEnvelopeSize(mapping);
+    this.commits = new OffsetCommitter(
+      // Not consumer.commitOffsets: that one silently skips the commit once the consumer is
+      // stopping, and the batch that finishes during a graceful shutdown must be committed.
+      () => this.commitOffsets,
+      (partitions, error) =>
+        this.deps.log(
+          `${this.label} commit of ${partitions.map((p) => partitionKey(mapping.topic, p)).join(', ')} failed (${error.message}); the records come again`,
+        ),
+    );
   }
 
   async start(): Promise<void> {
@@ -104,7 +149,8 @@ export class MappingPoller {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: Math.max(1, Math.min(partitionCount, 16)),
+      // One worker per partition: every partition of a fetch reaches onBatch in the same tick.
+      partitionsConsumedConcurrently: Math.max(1, partitionCount),
       eachBatch: (payload) => this.onBatch(payload),
     });
     this.deps.log(
@@ -118,6 +164,8 @@ export class MappingPoller {
     this.stopping = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    // Partitions waiting for a batch are handed back: their records come again after a restart.
+    this.schedule();
     const consumer = this.consumer;
     if (!consumer) return;
     let timer: NodeJS.Timeout | undefined;
@@ -139,202 +187,260 @@ export class MappingPoller {
     return state;
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, pause, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
-    const m = this.mapping;
-    const { topic, partition } = batch;
-    const state = this.state(partition);
-    const key = partitionKey(topic, partition);
-    const envelope = envelopeSize(m, key);
-    const messages = batch.messages;
-    const records = messages.map((message) => toLambdaRecord(topic, partition, message));
-    let index = 0;
+  /**
+   * kafkajs hands over each partition's fetched records on its own (all partitions of one fetch in
+   * the same tick); they wait here for {@link dispatch} to put them into shared batches. The call
+   * returns once the partition's records are all done, or once it waits for a retry (paused, its
+   * records fetched again from the resolved offset), and its commits have landed.
+   */
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    this.commitOffsets = (partitions) => payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions }] });
+    const work: PartitionWork = {
+      partition: batch.partition,
+      key: partitionKey(batch.topic, batch.partition),
+      messages: batch.messages,
+      records: batch.messages.map((message) => toLambdaRecord(batch.topic, batch.partition, message)),
+      index: 0,
+      state: this.state(batch.partition),
+      phase: 'preparing',
+      payload,
+      finish: () => {},
+    };
+    const finished = new Promise<void>((resolve) => {
+      work.finish = resolve;
+    });
+    this.works.set(work.partition, work);
+    void this.prepare(work);
+    await finished;
+    if (this.works.get(work.partition) === work) this.works.delete(work.partition);
+    await this.commits.settle(work.partition);
+  }
 
-    // Commits run behind the invocations, in order, coalesced: the next batch of the partition is
-    // invoked while the previous one's offset is being committed. Offsets are only ever committed
-    // after their records were processed or sent to the destination; a crash before a commit lands
-    // means those records come again. Every exit from this function waits for the commits first.
-    let latest = -1;
-    let committedUpTo = -1;
-    let flushing: Promise<boolean> | undefined;
-    const flush = async (): Promise<boolean> => {
-      while (committedUpTo < latest) {
-        const target = latest;
-        try {
-          // Not consumer.commitOffsets: that one silently skips the commit once the consumer is
-          // stopping, and the batch that finishes during a graceful shutdown must be committed.
-          await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: String(target) }] }] });
-          committedUpTo = target;
-        } catch (error) {
-          this.deps.log(`${this.label} ${key} commit of offset ${target} failed (${(error as Error).message}); the records come again`);
-          return false;
-        }
-      }
-      return true;
-    };
-    const startFlush = (): Promise<boolean> => {
-      flushing ??= flush().finally(() => {
-        flushing = undefined;
-      });
-      return flushing;
-    };
-    /** Waits for every commit asked so far; false if one failed. */
-    const settle = async (): Promise<boolean> => {
-      while (committedUpTo < latest) {
-        if (!(await startFlush())) return false;
-      }
-      return true;
-    };
-    const commit = (nextOffset: number): void => {
-      resolveOffset(String(nextOffset - 1));
-      for (const offset of state.attempts.keys()) if (offset < nextOffset) state.attempts.delete(offset);
-      if (state.bisectUntil !== undefined && nextOffset > state.bisectUntil) {
-        state.sizeLimit = undefined;
-        state.bisectUntil = undefined;
-      }
-      latest = Math.max(latest, nextOffset);
-      void startFlush();
-    };
-    const retryLater = (attempt: number): void => {
-      if (this.stopping) return;
-      const resume = pause();
+  private end(work: PartitionWork): void {
+    work.phase = 'done';
+    work.finish();
+  }
+
+  /** Stops the partition and redelivers from its resolved offset after a short backoff. */
+  private retryLater(work: PartitionWork, attempt: number): void {
+    if (!this.stopping) {
+      const resume = work.payload.pause();
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         resume();
       }, retryDelayMs(attempt));
       this.timers.add(timer);
-    };
-    /** Sends `messages[from, to)` to the destination; false when that could not be done. */
-    const divert = async (from: number, to: number, condition: FailureCondition, error: string): Promise<boolean> => {
-      const slice = messages.slice(from, to);
-      const range = `${key} offsets ${slice[0]?.offset}-${slice[slice.length - 1]?.offset}`;
-      const attempts = Math.max(...slice.map((message) => state.attempts.get(Number(message.offset)) ?? 0));
-      if (m.onFailureTopic) {
-        try {
-          const producer = await this.deps.producer();
-          await producer.send({
-            topic: m.onFailureTopic,
-            acks: -1,
-            messages: slice.map((message: KafkaMessage) =>
-              failureMessage(topic, partition, message, {
-                condition,
-                error,
-                group: m.groupId,
-                functionName: m.functionName,
-                eventSourceArn: m.eventSourceArn,
-                attempts,
-              }),
-            ),
-          });
-        } catch (sendError) {
-          this.deps.log(`${this.label} ${range}: writing to kafka://${m.onFailureTopic} failed (${(sendError as Error).message}); will retry`);
-          return false;
-        }
-        this.deps.log(`${this.label} ${range}: ${slice.length} record(s) sent to kafka://${m.onFailureTopic} (${condition}: ${error.slice(0, 200)})`);
-      } else if (m.onFailureOther) {
-        this.deps.log(`${this.label} ${range}: ${condition}; the on-failure destination ${m.onFailureOther} is not emulated locally, record(s) skipped`);
-      } else {
-        // Lambda drops records whose retries are exhausted when no destination is configured.
-        this.deps.log(`${this.label} ${range}: ${condition}; no on-failure destination, record(s) DISCARDED as Lambda does`);
-      }
-      return true;
-    };
-
-    const run = async (): Promise<void> => {
-      while (index < records.length) {
-        if (this.stopping || !isRunning() || isStale()) return;
-
-        if (m.maximumRecordAgeSeconds >= 0) {
-          const oldest = Date.now() - m.maximumRecordAgeSeconds * 1000;
-          let expired = 0;
-          while (index + expired < records.length && (records[index + expired] as LambdaKafkaRecord).timestamp < oldest) expired++;
-          if (expired > 0) {
-            if (!(await divert(index, index + expired, 'RecordAgeExceeded', `older than MaximumRecordAgeInSeconds (${m.maximumRecordAgeSeconds})`))) {
-              return retryLater(1);
-            }
-            index += expired;
-            commit((records[index - 1] as LambdaKafkaRecord).offset + 1);
-            continue;
-          }
-        }
-
-        const limit = Math.min(m.batchSize, state.sizeLimit ?? m.batchSize);
-        const count = fitCount(records.slice(index, index + limit), limit, envelope);
-        if (count === 0) {
-          if (!(await divert(index, index + 1, 'MaximumPayloadSizeExceeded', `record exceeds the ${MAX_PAYLOAD_BYTES}-byte invocation payload limit`))) {
-            return retryLater(1);
-          }
-          index += 1;
-          commit((records[index - 1] as LambdaKafkaRecord).offset + 1);
-          continue;
-        }
-
-        const chunk = records.slice(index, index + count);
-        const first = (chunk[0] as LambdaKafkaRecord).offset;
-        const last = (chunk[chunk.length - 1] as LambdaKafkaRecord).offset;
-        const eventRecords = { [key]: chunk };
-        const beat = setInterval(() => heartbeat().catch(() => {}), 2000);
-        const started = Date.now();
-        const outcome = await this.deps.invoker.invoke(m, buildEvent(m, eventRecords), m.timeoutMs).finally(() => clearInterval(beat));
-        const took = Date.now() - started;
-        const verdict = interpret(outcome, eventRecords, m.reportBatchItemFailures);
-        const where = `${key} offsets ${first}-${last} (${count} record${count === 1 ? '' : 's'})`;
-
-        if (verdict.kind === 'success') {
-          this.deps.log(`λ ${this.label} ${where} -> ok ${took} ms`);
-          index += count;
-          commit(last + 1);
-          continue;
-        }
-
-        if (verdict.kind === 'partial') {
-          const failedOffset = verdict.failed.get(key) as number;
-          const succeeded = chunk.findIndex((r) => r.offset === failedOffset);
-          const attempt = (state.attempts.get(failedOffset) ?? 0) + 1;
-          state.attempts.set(failedOffset, attempt);
-          this.deps.log(`λ ${this.label} ${where} -> item failure at offset ${failedOffset} (attempt ${attempt}) ${took} ms`);
-          if (succeeded > 0) {
-            index += succeeded;
-            commit(failedOffset);
-          }
-          if (attempt > this.maxRetries) {
-            if (!(await divert(index, index + 1, 'RetryAttemptsExhausted', `reported as failed ${attempt} time(s)`))) return retryLater(attempt);
-            index += 1;
-            commit(failedOffset + 1);
-            continue;
-          }
-          // Re-delivered from the failed offset: the next fetch starts at the resolved offset + 1.
-          return retryLater(attempt);
-        }
-
-        // The whole batch failed.
-        if (m.bisectOnError && count > 1) {
-          state.sizeLimit = Math.ceil(count / 2);
-          state.bisectUntil = Math.max(state.bisectUntil ?? -1, last);
-          this.deps.log(`λ ${this.label} ${where} -> error ${took} ms, bisecting to ${state.sizeLimit}: ${verdict.reason.slice(0, 300)}`);
-          continue;
-        }
-        let headAttempt = 0;
-        for (const record of chunk) {
-          const attempt = (state.attempts.get(record.offset) ?? 0) + 1;
-          state.attempts.set(record.offset, attempt);
-          if (record.offset === first) headAttempt = attempt;
-        }
-        this.deps.log(`λ ${this.label} ${where} -> error (attempt ${headAttempt}) ${took} ms: ${verdict.reason.slice(0, 300)}`);
-        if (headAttempt > this.maxRetries) {
-          let exhausted = 0;
-          while (exhausted < chunk.length && (state.attempts.get((chunk[exhausted] as LambdaKafkaRecord).offset) ?? 0) > this.maxRetries) exhausted++;
-          if (!(await divert(index, index + exhausted, 'RetryAttemptsExhausted', verdict.reason))) return retryLater(headAttempt);
-          index += exhausted;
-          commit((records[index - 1] as LambdaKafkaRecord).offset + 1);
-          continue;
-        }
-        return retryLater(headAttempt);
-      }
-    };
-    try {
-      await run();
-    } finally {
-      await settle();
     }
+    this.end(work);
+  }
+
+  private commit(work: PartitionWork, nextOffset: number): void {
+    const { state } = work;
+    work.payload.resolveOffset(String(nextOffset - 1));
+    for (const offset of state.attempts.keys()) if (offset < nextOffset) state.attempts.delete(offset);
+    if (state.bisectUntil !== undefined && nextOffset > state.bisectUntil) {
+      state.sizeLimit = undefined;
+      state.bisectUntil = undefined;
+    }
+    this.commits.commit(work.partition, nextOffset);
+  }
+
+  /**
+   * Deals with the records at the head of the partition that are not to be invoked, then hands the
+   * partition to the dispatcher. A per-record "is this invoked at all" decision (the mapping's
+   * FilterCriteria) belongs here, next to the record age: records it drops are committed without
+   * an invocation.
+   */
+  private async prepare(work: PartitionWork): Promise<void> {
+    const m = this.mapping;
+    const { records } = work;
+    for (;;) {
+      if (this.stopping || !work.payload.isRunning() || work.payload.isStale() || work.index >= records.length) return this.end(work);
+      if (m.maximumRecordAgeSeconds >= 0) {
+        const oldest = Date.now() - m.maximumRecordAgeSeconds * 1000;
+        let expired = 0;
+        while (work.index + expired < records.length && (records[work.index + expired] as LambdaKafkaRecord).timestamp < oldest) expired++;
+        if (expired > 0) {
+          const reason = `older than MaximumRecordAgeInSeconds (${m.maximumRecordAgeSeconds})`;
+          if (!(await this.divert(work, work.index + expired, 'RecordAgeExceeded', reason))) return this.retryLater(work, 1);
+          work.index += expired;
+          this.commit(work, (records[work.index - 1] as LambdaKafkaRecord).offset + 1);
+          continue;
+        }
+      }
+      const head = records[work.index] as LambdaKafkaRecord;
+      if (fitCount([head], 1, this.envelope + partitionFrameSize(work.key)) === 0) {
+        const reason = `record exceeds the ${MAX_PAYLOAD_BYTES}-byte invocation payload limit`;
+        if (!(await this.divert(work, work.index + 1, 'MaximumPayloadSizeExceeded', reason))) return this.retryLater(work, 1);
+        work.index += 1;
+        this.commit(work, head.offset + 1);
+        continue;
+      }
+      break;
+    }
+    work.phase = 'ready';
+    this.schedule();
+  }
+
+  /** Dispatches on the next turn of the event loop, so that partitions ready together share a batch. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.dispatch();
+    });
+  }
+
+  /** Starts as many invocations as the ready partitions fill; each partition is in one at most. */
+  private dispatch(): void {
+    const m = this.mapping;
+    for (;;) {
+      const ready = [...this.works.values()].filter((work) => work.phase === 'ready');
+      if (ready.length === 0) return;
+      if (this.stopping) {
+        for (const work of ready) this.end(work);
+        return;
+      }
+      const waiting = ready.map((work) => ({
+        key: work.key,
+        records: work.records.slice(work.index, work.index + m.batchSize),
+        sizeLimit: work.state.sizeLimit,
+      }));
+      const parts = assembleBatch(waiting, m.batchSize, this.envelope);
+      if (parts.length === 0) return;
+      const batch: BatchEntry[] = parts.map(({ key, count }) => {
+        const work = ready.find((w) => w.key === key) as PartitionWork;
+        work.phase = 'inFlight';
+        return { work, chunk: work.records.slice(work.index, work.index + count) };
+      });
+      void this.invoke(batch);
+    }
+  }
+
+  private async invoke(batch: BatchEntry[]): Promise<void> {
+    const m = this.mapping;
+    const eventRecords: Record<string, LambdaKafkaRecord[]> = {};
+    for (const { work, chunk } of batch) eventRecords[work.key] = chunk;
+    const count = batch.reduce((sum, { chunk }) => sum + chunk.length, 0);
+    const where = `${batch.map(({ work, chunk }) => `${work.key} offsets ${chunk[0]?.offset}-${chunk[chunk.length - 1]?.offset}`).join(', ')} (${count} record${count === 1 ? '' : 's'})`;
+    const heartbeat = (batch[0] as BatchEntry).work.payload.heartbeat;
+    const beat = setInterval(() => heartbeat().catch(() => {}), 2000);
+    const started = Date.now();
+    const outcome = await this.deps.invoker.invoke(m, buildEvent(m, eventRecords), m.timeoutMs).finally(() => clearInterval(beat));
+    const took = Date.now() - started;
+    const verdict = interpret(outcome, eventRecords, m.reportBatchItemFailures);
+
+    if (verdict.kind === 'success') {
+      this.deps.log(`λ ${this.label} ${where} -> ok ${took} ms`);
+      for (const entry of batch) this.succeeded(entry);
+      return;
+    }
+
+    if (verdict.kind === 'partial') {
+      // Applied per partition: each failed one from its lowest failed offset, the others commit.
+      const failures: string[] = [];
+      const continuations = batch.map((entry) => {
+        const failedOffset = verdict.failed.get(entry.work.key);
+        if (failedOffset === undefined) return () => this.succeeded(entry);
+        const attempt = (entry.work.state.attempts.get(failedOffset) ?? 0) + 1;
+        entry.work.state.attempts.set(failedOffset, attempt);
+        failures.push(`item failure at offset ${failedOffset} of ${entry.work.key} (attempt ${attempt})`);
+        return () => this.partiallyFailed(entry, failedOffset, attempt);
+      });
+      this.deps.log(`λ ${this.label} ${where} -> ${failures.join(', ')} ${took} ms`);
+      for (const next of continuations) void next();
+      return;
+    }
+
+    // The whole batch failed.
+    if (m.bisectOnError && count > 1) {
+      const half = Math.ceil(count / 2);
+      this.deps.log(`λ ${this.label} ${where} -> error ${took} ms, bisecting to ${half}: ${verdict.reason.slice(0, 300)}`);
+      for (const { work, chunk } of batch) {
+        work.state.sizeLimit = half;
+        work.state.bisectUntil = Math.max(work.state.bisectUntil ?? -1, (chunk[chunk.length - 1] as LambdaKafkaRecord).offset);
+        // Halving does not count as a retry.
+        void this.prepare(work);
+      }
+      return;
+    }
+    const attempts = batch.map(({ work, chunk }) => {
+      for (const record of chunk) work.state.attempts.set(record.offset, (work.state.attempts.get(record.offset) ?? 0) + 1);
+      return work.state.attempts.get((chunk[0] as LambdaKafkaRecord).offset) ?? 1;
+    });
+    this.deps.log(`λ ${this.label} ${where} -> error (attempt ${Math.max(...attempts)}) ${took} ms: ${verdict.reason.slice(0, 300)}`);
+    batch.forEach((entry, i) => void this.failed(entry, attempts[i] as number, verdict.reason));
+  }
+
+  private succeeded({ work, chunk }: BatchEntry): void {
+    work.index += chunk.length;
+    this.commit(work, (chunk[chunk.length - 1] as LambdaKafkaRecord).offset + 1);
+    void this.prepare(work);
+  }
+
+  /** Commits up to the failed record, then redelivers from it (or gives it up once retries are exhausted). */
+  private async partiallyFailed({ work, chunk }: BatchEntry, failedOffset: number, attempt: number): Promise<void> {
+    const succeeded = chunk.findIndex((r) => r.offset === failedOffset);
+    if (succeeded > 0) {
+      work.index += succeeded;
+      this.commit(work, failedOffset);
+    }
+    if (attempt <= this.maxRetries) return this.retryLater(work, attempt);
+    if (!(await this.divert(work, work.index + 1, 'RetryAttemptsExhausted', `reported as failed ${attempt} time(s)`))) return this.retryLater(work, attempt);
+    work.index += 1;
+    this.commit(work, failedOffset + 1);
+    void this.prepare(work);
+  }
+
+  /** Every record of the failed batch used up one retry; those past the limit go to the destination. */
+  private async failed({ work, chunk }: BatchEntry, headAttempt: number, reason: string): Promise<void> {
+    if (headAttempt <= this.maxRetries) return this.retryLater(work, headAttempt);
+    let exhausted = 0;
+    while (exhausted < chunk.length && (work.state.attempts.get((chunk[exhausted] as LambdaKafkaRecord).offset) ?? 0) > this.maxRetries) exhausted++;
+    if (!(await this.divert(work, work.index + exhausted, 'RetryAttemptsExhausted', reason))) return this.retryLater(work, headAttempt);
+    work.index += exhausted;
+    this.commit(work, (work.records[work.index - 1] as LambdaKafkaRecord).offset + 1);
+    void this.prepare(work);
+  }
+
+  /** Sends the partition's records from its index up to `to` to the destination; false when that could not be done. */
+  private async divert(work: PartitionWork, to: number, condition: FailureCondition, error: string): Promise<boolean> {
+    const m = this.mapping;
+    const { state, key } = work;
+    const { topic, partition } = work.payload.batch;
+    const slice = work.messages.slice(work.index, to);
+    const range = `${key} offsets ${slice[0]?.offset}-${slice[slice.length - 1]?.offset}`;
+    const attempts = Math.max(...slice.map((message) => state.attempts.get(Number(message.offset)) ?? 0));
+    if (m.onFailureTopic) {
+      try {
+        const producer = await this.deps.producer();
+        await producer.send({
+          topic: m.onFailureTopic,
+          acks: -1,
+          messages: slice.map((message: KafkaMessage) =>
+            failureMessage(topic, partition, message, {
+              condition,
+              error,
+              group: m.groupId,
+              functionName: m.functionName,
+              eventSourceArn: m.eventSourceArn,
+              attempts,
+            }),
+          ),
+        });
+      } catch (sendError) {
+        this.deps.log(`${this.label} ${range}: writing to kafka://${m.onFailureTopic} failed (${(sendError as Error).message}); will retry`);
+        return false;
+      }
+      this.deps.log(`${this.label} ${range}: ${slice.length} record(s) sent to kafka://${m.onFailureTopic} (${condition}: ${error.slice(0, 200)})`);
+    } else if (m.onFailureOther) {
+      this.deps.log(`${this.label} ${range}: ${condition}; the on-failure destination ${m.onFailureOther} is not emulated locally, record(s) skipped`);
+    } else {
+      // Lambda drops records whose retries are exhausted when no destination is configured.
+      this.deps.log(`${this.label} ${range}: ${condition}; no on-failure destination, record(s) DISCARDED as Lambda does`);
+    }
+    return true;
   }
 }

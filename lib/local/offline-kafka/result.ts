@@ -5,7 +5,11 @@
  * - Without `ReportBatchItemFailures` on the mapping any response is a success.
  * - With it: null, `{}`, or an empty `batchItemFailures` is a success; otherwise every failed
  *   partition is re-delivered from its LOWEST failed offset. An identifier that is not in the
- *   batch (or a malformed response) fails the whole batch.
+ *   batch (or a malformed response) fails the whole batch: the rule of Lambda's partial batch
+ *   responses for streams, where an itemIdentifier that is empty, null or has a bad key name is
+ *   "a complete failure" (https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html,
+ *   "Success and failure conditions"); the Kafka page (kafka-retry-configurations.html) says no
+ *   more, so a partition or offset the batch did not hold is treated the same way.
  */
 import type { LambdaKafkaRecord } from './event';
 
