@@ -10,12 +10,11 @@
  *
  *   npx tsx bench/local-trigger.ts   # uses KAFKA_BROKERS or starts a broker; merges bench/results.json
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { type RunningBroker, startBroker } from '../lib/local/broker';
 import { killAll, startOffline } from '../test/offline-kafka/support';
+import { recordSection } from './results';
 
 const TOPIC = 'offk.bench';
 const PARTITIONS = 3;
@@ -28,7 +27,6 @@ function median(values: number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
-const RESULTS_FILE = join(__dirname, 'results.json');
 
 function client(): Kafka {
   return new Kafka({ clientId: 'bench-local-trigger', brokers: (process.env.KAFKA_BROKERS as string).split(','), logLevel: logLevel.NOTHING });
@@ -174,10 +172,7 @@ async function main(): Promise<void> {
       target: `>= ${TARGET} x plain kafkajs eachBatch`,
       meetsTarget: ratio >= TARGET,
     };
-    const all = existsSync(RESULTS_FILE) ? (JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as Record<string, unknown>) : {};
-    all.localTrigger = section;
-    writeFileSync(RESULTS_FILE, `${JSON.stringify(all, null, 2)}\n`);
-    console.log(JSON.stringify(section, null, 2));
+    recordSection('localTrigger', section);
   } finally {
     await broker?.stop();
   }

@@ -13,17 +13,17 @@
  *
  *   npx tsx bench/multi-partition.ts   # uses KAFKA_BROKERS or starts a broker; merges bench/results.json
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type RunningBroker, startBroker } from '../lib/local/broker';
 import { committed, freshTopics, kafkaClient, killAll, recordDir, removeDir, startOffline, waitFor } from '../test/offline-kafka/support';
+import { recordSection } from './results';
 
 const TOPIC = 'offk.spread';
 const PARTITIONS = 6;
 const RECORDS = 10_000;
 const BURST_INTERVAL_MS = 100;
 const PER_SEND = 60;
-const RESULTS_FILE = join(__dirname, 'results.json');
 
 interface Count {
   invocations: number;
@@ -103,10 +103,7 @@ async function main(): Promise<void> {
       stream: { ...stream, recordsPerSend: PER_SEND },
       backlog,
     };
-    const all = existsSync(RESULTS_FILE) ? (JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as Record<string, unknown>) : {};
-    all.multiPartition = section;
-    writeFileSync(RESULTS_FILE, `${JSON.stringify(all, null, 2)}\n`);
-    console.log(JSON.stringify(section, null, 2));
+    recordSection('multiPartition', section);
   } finally {
     await broker?.stop();
   }

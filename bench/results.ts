@@ -38,6 +38,14 @@ export function recordResults(section: string, rows: BenchRow[], notes: Record<s
   );
 }
 
+/** Replaces `section` in bench/results.json with a free-form record (benchmarks whose figures are not rows). */
+export function recordSection(section: string, value: Record<string, unknown>): void {
+  const all = existsSync(RESULTS_FILE) ? (JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as Record<string, unknown>) : {};
+  all[section] = value;
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(all, null, 2)}\n`);
+  console.log(JSON.stringify(value, null, 2));
+}
+
 function round(n: number): number {
   return Math.abs(n) >= 100 ? Math.round(n) : Math.round(n * 100) / 100;
 }
