@@ -14,9 +14,11 @@
  * - A retry waits a short, growing backoff with only its partition paused.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { KafkaRecordFilter } from '../filter/kafka-record';
 import type { MappingConfig } from './config';
 import { type FailureCondition, failureMessage } from './dead-letter';
 import { buildEvent, envelopeSize, fitCount, type LambdaKafkaRecord, MAX_PAYLOAD_BYTES, partitionKey, toLambdaRecord } from './event';
+import { FilteredBatch, mappingFilter } from './filtering';
 import type { Invoker } from './invoke';
 import { interpret } from './result';
 
@@ -53,6 +55,10 @@ export class MappingPoller {
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopping = false;
   private readonly maxRetries: number;
+  /** FilterCriteria: records no filter matches are committed without an invocation. */
+  private readonly filter: KafkaRecordFilter | undefined;
+  /** Records filtered out since start (reported in the log lines). */
+  filteredOut = 0;
   readonly label: string;
 
   constructor(
@@ -61,6 +67,7 @@ export class MappingPoller {
   ) {
     this.maxRetries = effectiveMaxRetries(mapping);
     this.label = `${mapping.functionKey} [${mapping.groupId}]`;
+    this.filter = mappingFilter(this.label, mapping.filterPatterns);
   }
 
   async start(): Promise<void> {
@@ -109,7 +116,8 @@ export class MappingPoller {
     });
     this.deps.log(
       `${this.label} polling ${m.topic} (batchSize ${m.batchSize}, window ${m.batchingWindowMs} ms, retries ${m.maximumRetryAttempts}, ` +
-        `bisect ${m.bisectOnError}, partial ${m.reportBatchItemFailures}, on-failure ${m.onFailureTopic ? `kafka://${m.onFailureTopic}` : (m.onFailureOther ?? 'none')})`,
+        `bisect ${m.bisectOnError}, partial ${m.reportBatchItemFailures}, on-failure ${m.onFailureTopic ? `kafka://${m.onFailureTopic}` : (m.onFailureOther ?? 'none')}, ` +
+        `filters ${m.filterPatterns.length === 0 ? 'none' : m.filterPatterns.join(' | ')})`,
     );
   }
 
@@ -145,7 +153,10 @@ export class MappingPoller {
     const state = this.state(partition);
     const key = partitionKey(topic, partition);
     const envelope = envelopeSize(m, key);
-    const messages = batch.messages;
+    // Filtered out before batching (lib/local/offline-kafka/filtering.ts).
+    const filtered = new FilteredBatch(this.filter, batch.messages);
+    this.filteredOut += filtered.filteredOut;
+    const messages = filtered.messages;
     const records = messages.map((message) => toLambdaRecord(topic, partition, message));
     let index = 0;
 
@@ -277,7 +288,8 @@ export class MappingPoller {
         const outcome = await this.deps.invoker.invoke(m, buildEvent(m, eventRecords), m.timeoutMs).finally(() => clearInterval(beat));
         const took = Date.now() - started;
         const verdict = interpret(outcome, eventRecords, m.reportBatchItemFailures);
-        const where = `${key} offsets ${first}-${last} (${count} record${count === 1 ? '' : 's'})`;
+        const skipped = filtered.takeFilteredBelow(last + 1);
+        const where = `${key} offsets ${first}-${last} (${count} record${count === 1 ? '' : 's'}${skipped > 0 ? `, ${skipped} filtered out` : ''})`;
 
         if (verdict.kind === 'success') {
           this.deps.log(`λ ${this.label} ${where} -> ok ${took} ms`);
@@ -329,6 +341,13 @@ export class MappingPoller {
           continue;
         }
         return retryLater(headAttempt);
+      }
+      // Filtered-out records after the last delivered one: committed without an invocation.
+      const tail = filtered.tailEnd(latest);
+      if (tail !== undefined) {
+        const skipped = filtered.takeFilteredBelow(tail);
+        this.deps.log(`λ ${this.label} ${key} up to offset ${tail - 1}: ${skipped} record(s) filtered out, committed without invocation`);
+        commit(tail);
       }
     };
     try {
