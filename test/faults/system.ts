@@ -117,6 +117,8 @@ export class LocalSystem {
           ...process.env,
           KAFKA_BROKERS: this.kafkaBrokers,
           REDIS_URL: this.redisUrl,
+          // The prefix reconcile.ts reads (the local stage would take the jest run's REDIS_PREFIX).
+          REDIS_PREFIX: SYSTEM_REDIS_PREFIX,
           LOG_LEVEL: 'WARN',
           // Relative to the service folder (serverless-esbuild joins it): a build folder of its own.
           ESBUILD_WORK_FOLDER: `.esbuild/faults-${process.pid}`,
