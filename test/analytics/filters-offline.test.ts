@@ -7,71 +7,31 @@
  * What reached a function is read from its exactly-once markers: the analytics functions mark
  * every event of every batch they are invoked with, counted or not, under this run's Redis prefix.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { userEvents } from '../../events/catalog';
 import { signLocalToken } from '../../lib/http/local-jwt';
-import { freePort } from '../../lib/local/broker';
 import { groupLag } from '../../lib/local/offline-kafka/lag';
 import { analyticsStore } from '../../lib/stores/analytics';
 import { wasApplied } from '../../lib/stores/once';
 import { closeRedis } from '../../lib/stores/redis';
 import { endOffsets, readRecords, testKafka } from '../support/kafka';
+import { type ProjectOffline, startProjectOffline } from '../support/offline';
 
-const ROOT = resolve(__dirname, '../..');
-const work = `.local/esbuild-filters-test-${process.pid}`;
-let offline: ChildProcess;
-let base: string;
-let output = '';
+let offline: ProjectOffline;
 
 beforeAll(async () => {
-  const [httpPort, lambdaPort] = [await freePort(), await freePort()];
-  base = `http://127.0.0.1:${httpPort}`;
-  offline = spawn(
-    join(ROOT, 'node_modules/.bin/serverless'),
-    ['offline', 'start', '--stage', 'local', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
-    {
-      cwd: ROOT,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        // The functions write under this run's prefix, never into the data of `npm run dev`.
-        REDIS_PREFIX: process.env.REDIS_PREFIX,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_REGION: 'us-east-1',
-        ESBUILD_WORK_FOLDER: work,
-      },
-    },
-  );
-  await new Promise<void>((ready, fail) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Kafka trigger(s) running')) ready();
-    };
-    offline.stdout?.on('data', onData);
-    offline.stderr?.on('data', onData);
-    offline.on('exit', (code) => fail(new Error(`serverless offline exited with ${code}:\n${output}`)));
-  });
+  offline = await startProjectOffline('filters-test', 'Kafka trigger(s) running');
 }, 180_000);
 
 afterAll(async () => {
-  if (offline?.pid && offline.exitCode === null) {
-    const exited = new Promise((done) => offline.on('exit', done));
-    process.kill(-offline.pid, 'SIGTERM');
-    await exited;
-  }
-  rmSync(join(ROOT, work), { recursive: true, force: true });
+  await offline?.stop();
   await closeRedis();
 });
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; serverless offline said:\n${output.slice(-4000)}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; serverless offline said:\n${offline.output().slice(-4000)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -85,7 +45,7 @@ it('delivers page views only to page-views and searches only to search-terms, an
   const token = await signLocalToken({ sub: `user-${run}` });
   // One session, so one partition: for page-views the search and the click trail the page view,
   // for search-terms the page view comes first and the click last.
-  const response = await fetch(`${base}/events`, {
+  const response = await fetch(`${offline.base}/events`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify([
@@ -125,6 +85,6 @@ it('delivers page views only to page-views and searches only to search-terms, an
   expect(await analyticsStore.pageViews(path)).toBe(1);
   expect(await analyticsStore.searches(term)).toBe(1);
   // The triggers say what they skipped.
-  expect(output).toMatch(/pageViews \[page-views\].*filtered out/);
-  expect(output).toMatch(/searchTerms \[search-terms\].*filtered out/);
+  expect(offline.output()).toMatch(/pageViews \[page-views\].*filtered out/);
+  expect(offline.output()).toMatch(/searchTerms \[search-terms\].*filtered out/);
 }, 180_000);
