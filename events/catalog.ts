@@ -28,6 +28,15 @@ export interface TopicDefinition<Schema extends z.ZodType = z.ZodType> {
   readonly consumerGroups: readonly string[];
   /** Retention; the source document keeps events for 7 days. */
   readonly retentionMs: number;
+  /**
+   * Version of the topic's published contract (docs/asyncapi.json). A schema change that would
+   * reject records written under the committed contract (a new required field, a removed enum
+   * value, a narrowed type or range) needs this bumped, with a migration note for the new version;
+   * test/contract/compatibility.unit.test.ts and `npm run contract` refuse it otherwise. Absent: 1.
+   */
+  readonly contractVersion?: number;
+  /** Per version above 1: what changed incompatibly and what happens to records of the version before. */
+  readonly migrationNotes?: Readonly<Record<number, string>>;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -42,6 +51,8 @@ function defineTopic<Schema extends z.ZodObject, K extends keyof z.infer<Schema>
   keyField: K;
   schema: Schema;
   consumerGroups: readonly string[];
+  contractVersion?: number;
+  migrationNotes?: Readonly<Record<number, string>>;
 }): TopicDefinition<Schema> {
   return {
     ...definition,

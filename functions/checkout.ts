@@ -13,7 +13,9 @@ const checkoutRequest = z.strictObject({
   items: z.array(orderItem).min(1).max(100),
 });
 
-export const handler = httpApi({ body: checkoutRequest }, async ({ body, caller }) => {
+const accepted = { 202: { description: 'Accepted: Kafka has the `order.placed` event.', body: z.object({ order_id: orderPlaced.schema.shape.order_id }) } };
+
+export const handler = httpApi({ body: checkoutRequest, docs: { responses: accepted } }, async ({ body, caller }) => {
   const order: OrderPlaced = {
     order_id: randomUUID(),
     customer_id: caller.id,

@@ -20,7 +20,9 @@ export const contentSecurityPolicy = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export const handler = httpApi({ authenticated: false }, async () => ({
+const docs = { responses: { 200: { description: 'The dashboard page.', contentType: 'text/html' } } };
+
+export const handler = httpApi({ authenticated: false, docs }, async () => ({
   statusCode: 200,
   headers: {
     'content-type': 'text/html; charset=utf-8',

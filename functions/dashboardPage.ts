@@ -1,7 +1,8 @@
 /**
  * The live dashboard page: plain HTML, CSS and JavaScript, no build step and no data of its own.
- * It reads a bearer token from the URL fragment (`/dashboard#token=...`, kept in localStorage and
- * removed from the address bar) or asks for one, then polls `stats` (relative to the page, so a
+ * It reads a bearer token with the operator scope from the URL fragment (`/dashboard#token=...`,
+ * removed from the address bar) or asks for one, and keeps it in sessionStorage only: gone when the
+ * tab closes, never shared with other tabs, never left on disk. It polls `stats` (relative to the page, so a
  * stage path prefix works) every 2 seconds and draws:
  * - page views per path as a bar chart, and the top search terms;
  * - orders per step and videos per status;
@@ -56,7 +57,7 @@ function takeTokenFromFragment() {
   const params = new URLSearchParams(location.hash.slice(1));
   const token = params.get('token');
   if (token) {
-    localStorage.setItem(TOKEN_KEY, token);
+    sessionStorage.setItem(TOKEN_KEY, token);
     history.replaceState(null, '', location.pathname + location.search);
   }
 }
@@ -128,15 +129,16 @@ function setStatus(text, error) {
 }
 
 async function refresh() {
-  const token = localStorage.getItem(TOKEN_KEY);
+  const token = sessionStorage.getItem(TOKEN_KEY);
   $('login').hidden = Boolean(token);
-  if (!token) { setStatus('Paste a bearer token to start', true); return; }
+  if (!token) { setStatus('Paste a bearer token with the operator scope to start', true); return; }
   try {
     const response = await fetch(statsUrl, { headers: { authorization: 'Bearer ' + token }, cache: 'no-store' });
     if (response.status === 401 || response.status === 403) {
-      localStorage.removeItem(TOKEN_KEY);
+      sessionStorage.removeItem(TOKEN_KEY);
       $('login').hidden = false;
-      setStatus('The token was refused (' + response.status + '): paste another', true);
+      const why = response.status === 403 ? 'it lacks the operator scope' : 'it is not valid';
+      setStatus('The token was refused (' + response.status + ', ' + why + '): paste another', true);
       return;
     }
     if (!response.ok) throw new Error('stats answered ' + response.status);
@@ -156,7 +158,7 @@ async function loop() {
 $('login').addEventListener('submit', (event) => {
   event.preventDefault();
   const token = $('token').value.trim();
-  if (token) localStorage.setItem(TOKEN_KEY, token);
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
   $('token').value = '';
   refresh();
 });

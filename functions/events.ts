@@ -42,7 +42,13 @@ const eventBatch = z.array(eventInput).min(1, 'Send at least one event').max(MAX
 /** 500 events of a few hundred bytes each fit; Kafka's default 1 MB request limit stays far away. */
 const MAX_BODY_BYTES = 512 * 1024;
 
-export const handler = httpApi({ body: z.unknown(), maxBodyBytes: MAX_BODY_BYTES }, async ({ body, caller }) => {
+/** What the handler validates below, for the OpenAPI document. */
+const docs = {
+  body: z.union([eventInput, eventBatch]),
+  responses: { 204: { description: 'Every event is in Kafka.' } },
+};
+
+export const handler = httpApi({ body: z.unknown(), maxBodyBytes: MAX_BODY_BYTES, docs }, async ({ body, caller }) => {
   const batch = Array.isArray(body);
   if (batch && body.length > MAX_EVENTS_PER_REQUEST) {
     // Refused before validating 501+ events one by one.

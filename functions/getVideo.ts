@@ -3,11 +3,19 @@
  * indexed), formats, thumbnail and when each step finished. Callers see only their own videos.
  */
 import { httpApi, json } from '../lib/http/api';
-import { uuidParameter } from '../lib/http/params';
+import { uuidParameter, uuidSchema } from '../lib/http/params';
 import { HttpProblem } from '../lib/http/problem';
-import { videoStore } from '../lib/stores/videos';
+import { videoStore, videoView } from '../lib/stores/videos';
 
-export const handler = httpApi({}, async (request) => {
+const docs = {
+  pathParameters: { id: uuidSchema },
+  responses: {
+    200: { description: 'The video, its status and when each step finished.', body: videoView },
+    404: { description: 'No such video of the caller.' },
+  },
+};
+
+export const handler = httpApi({ docs }, async (request) => {
   const id = uuidParameter(request, 'id', 'video');
   const video = await videoStore.get(id);
   // Someone else's video is as unknown to the caller as a missing one.

@@ -3,4 +3,6 @@
  */
 import { httpApi, json } from '../lib/http/api';
 
-export const handler = httpApi({ authenticated: false }, async () => json(200, { status: 'ok' }));
+export const handler = httpApi({ authenticated: false, docs: { responses: { 200: { description: '`{"status":"ok"}`' } } } }, async () =>
+  json(200, { status: 'ok' }),
+);

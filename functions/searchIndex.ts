@@ -5,12 +5,9 @@
 import { videoReady } from '../events/catalog';
 import { kafkaConsumer } from '../lib/consumer';
 import { simulateWork } from '../lib/simulated-work';
-import { videoIndexKeys, videoStore } from '../lib/stores/videos';
+import { indexCommands, videoStore } from '../lib/stores/videos';
 
 export const handler = kafkaConsumer({ group: 'search-index-service', topic: videoReady }, async (video, record) => {
   await simulateWork('search-index');
-  await videoStore.completeStep(record.group, record.eventId, video, 'indexed', { thumbnail_url: video.thumbnail_url }, [
-    ['SADD', videoIndexKeys.byUser(video.user_id), video.video_id],
-    ['ZADD', videoIndexKeys.recent(), Date.now(), video.video_id],
-  ]);
+  await videoStore.completeStep(record.group, record.eventId, video, 'indexed', { thumbnail_url: video.thumbnail_url }, indexCommands(video));
 });

@@ -72,7 +72,11 @@ async function groupHealth(): Promise<GroupHealth[]> {
   }
 }
 
-export const handler = httpApi({}, async () => {
+const docs = {
+  responses: { 200: { description: 'Top pages and search terms, orders per step, videos per status, lag and dead letters per consumer group.' } },
+};
+
+export const handler = httpApi({ docs }, async () => {
   const [pages, searchTerms, totals, orderSteps, videos, groups] = await Promise.all([
     analyticsStore.topPages(TOP),
     analyticsStore.topSearchTerms(TOP),

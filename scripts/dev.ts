@@ -1,16 +1,17 @@
 /**
  * `npm run dev`: the whole system on this machine. Starts (or reuses) a Kafka broker, checks
- * Redis, creates the catalog's topics, then runs `serverless offline` — the HTTP gateway on
- * http://127.0.0.1:3000 and every Kafka trigger — until Ctrl-C, and stops what it started.
+ * Redis and pairs its data with the broker (lib/local/dev-data.ts), creates the catalog's topics,
+ * then runs `serverless offline` — the HTTP gateway on http://127.0.0.1:3000 and every Kafka
+ * trigger — until Ctrl-C, and stops what it started.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { signLocalToken } from '../lib/http/local-jwt';
+import { OPERATOR_SCOPE } from '../lib/http/scopes';
 import { provision, topicSpecs } from '../lib/kafka/topics';
 import { KAFKA_VERSION, type RunningBroker, startBroker, waitUntilReady } from '../lib/local/broker';
-
-const DEFAULT_BROKERS = '127.0.0.1:9092';
+import { connectDevRedis, DEV_BROKERS, DEV_KAFKA_DATA_DIR, DEV_REDIS_PREFIX, devKafkaDataDir, pairWithBroker } from '../lib/local/dev-data';
 
 async function kafkaBrokers(): Promise<{ brokers: string; broker?: RunningBroker }> {
   if (process.env.KAFKA_BROKERS) {
@@ -18,33 +19,29 @@ async function kafkaBrokers(): Promise<{ brokers: string; broker?: RunningBroker
     return { brokers: process.env.KAFKA_BROKERS };
   }
   try {
-    await waitUntilReady(DEFAULT_BROKERS, 1500);
-    console.log(`Reusing the Kafka broker already running at ${DEFAULT_BROKERS}`);
-    return { brokers: DEFAULT_BROKERS };
+    await waitUntilReady(DEV_BROKERS, 1500);
+    console.log(`Reusing the Kafka broker already running at ${DEV_BROKERS}`);
+    return { brokers: DEV_BROKERS };
   } catch {
-    console.log(`Starting Apache Kafka ${KAFKA_VERSION} on ${DEFAULT_BROKERS} (data in .local/kafka)...`);
-    const broker = await startBroker({ port: 9092, controllerPort: 9093, dataDir: '.local/kafka' });
+    console.log(`Starting Apache Kafka ${KAFKA_VERSION} on ${DEV_BROKERS} (data in ${DEV_KAFKA_DATA_DIR})...`);
+    const broker = await startBroker({ port: 9092, controllerPort: 9093, dataDir: devKafkaDataDir() });
     return { brokers: broker.brokers, broker };
-  }
-}
-
-async function checkRedis(url: string): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
-  try {
-    await client.connect();
-    await client.ping();
-  } catch {
-    throw new Error(`Redis is not reachable at ${url}. Start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`);
-  } finally {
-    client.disconnect();
   }
 }
 
 async function main(): Promise<void> {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  await checkRedis(redisUrl);
+  const redis = await connectDevRedis(redisUrl);
   const { brokers, broker } = await kafkaBrokers();
-  const report = await provision(new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }), topicSpecs({ replicationFactor: 1 }));
+  const kafka = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  // Redis data written against another Kafka cluster (a reset or new broker, a fresh clone) must not shadow new records.
+  const pairing = await pairWithBroker(redis, kafka, DEV_REDIS_PREFIX, broker?.formatted ?? false).finally(() => redis.disconnect());
+  if (pairing.status === 'cleared') {
+    console.log(
+      `Redis held ${pairing.cleared} keys under "${DEV_REDIS_PREFIX}" from another Kafka cluster (${pairing.previous ?? 'unrecorded'}; this broker is ${pairing.clusterId}): cleared, so consumer state matches the broker's data. npm run reset clears both on purpose.`,
+    );
+  }
+  const report = await provision(kafka, topicSpecs({ replicationFactor: 1 }));
   console.log(`Topics: ${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged`);
 
   // Run the CLI with node directly (not through npx, which does not pass signals on).
@@ -58,7 +55,7 @@ async function main(): Promise<void> {
     if (!announced && /Server ready/.test(chunk.toString())) {
       announced = true;
       // After the Kafka triggers' start-up lines.
-      setTimeout(printEndpoints, 1500);
+      setTimeout(() => printEndpoints().catch((error: Error) => console.error(`Could not sign the dashboard token: ${error.message}`)), 1500);
     }
   };
   offline.stdout.on('data', relay(process.stdout));
@@ -80,18 +77,23 @@ async function main(): Promise<void> {
   process.exit(stopping ? 0 : code);
 }
 
-function printEndpoints(): void {
+/** The endpoints, a ready-to-open dashboard URL (with a local operator token) and a few curls. */
+async function printEndpoints(): Promise<void> {
+  const operator = await signLocalToken({ sub: 'operator-local', claims: { scope: OPERATOR_SCOPE } });
   console.log(`
 The system is up:
   HTTP API   http://127.0.0.1:3000   (POST /checkout, GET /orders/{id}, GET /health, ...)
+  Dashboard  http://127.0.0.1:3000/dashboard#token=${operator}
+             (a local token with the ${OPERATOR_SCOPE} scope, which GET /stats needs)
 Try it (every route but /health and /dashboard needs a token; npm run token signs a local one):
   TOKEN=$(npm run -s token -- --sub customer-42)
-  echo "http://127.0.0.1:3000/dashboard#token=$TOKEN"      # open it: the live dashboard
   curl -s -XPOST 127.0.0.1:3000/checkout -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
        -d '{"items":[{"product_id":"SKU-001","quantity":2,"price":29.99}]}'
   curl -s 127.0.0.1:3000/orders/<order_id> -H "authorization: Bearer $TOKEN"
   curl -s -XPOST 127.0.0.1:3000/events -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
        -d '{"type":"page_view","session_id":"s-1","payload":{"path":"/pricing"}}'
+  OPERATOR=$(npm run -s token -- --sub ops-1 --scope ${OPERATOR_SCOPE})
+  curl -s 127.0.0.1:3000/stats -H "authorization: Bearer $OPERATOR"     # 403 with $TOKEN
   npm run dlq -- list inventory-service                    # dead letters of a group, with reasons
 Ctrl-C stops everything.
 `);

@@ -25,6 +25,7 @@ import { DEAD_LETTER_HEADER, HEADER, headersAsStrings } from '../kafka/headers';
 import { sendMessages } from '../kafka/publisher';
 import { keyPrefix, redis } from '../stores/redis';
 import { type DecodedRecord, headerBuffer, headerEntries } from './decode';
+import { contentDigest, fallbackEventId } from './record-id';
 
 /** Headers a dead letter carries on top of the original ones. */
 export const DLQ_HEADER = DEAD_LETTER_HEADER;
@@ -218,7 +219,9 @@ function toDeadLetter(partition: number, message: KafkaMessage, state: RedrivenS
   return {
     partition,
     offset,
-    eventId: headers[HEADER.id] ?? `${source.topic}-${source.partition}-${source.offset}`,
+    // Without ce_id: the fallback id the consumer used, rebuilt from the original coordinates, timestamp, key and value.
+    eventId:
+      headers[HEADER.id] || fallbackEventId({ ...source, timestamp: Number(headers[DLQ_HEADER.timestamp] ?? 0) }, contentDigest(message.key, message.value)),
     key: message.key ? message.key.toString('utf8') : null,
     value: message.value,
     headers,

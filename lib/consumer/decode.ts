@@ -13,6 +13,7 @@
 import type { TopicDefinition } from '../../events/catalog';
 import { HEADER } from '../kafka/headers';
 import { type NonRetryableError, SchemaViolationError, UndecodableRecordError } from './errors';
+import { contentDigest, fallbackEventId, legacyFallbackEventId } from './record-id';
 import type { ConsumerRecord, RawKafkaEvent, RawKafkaRecord } from './types';
 
 /** One `records` entry: the partition's identifier exactly as Lambda sent it, and its records in offset order. */
@@ -40,6 +41,7 @@ export class DecodedRecord {
   /** What the handler sees (lib/consumer/partition.ts consumerRecordOf), once made. */
   view: ConsumerRecord | undefined = undefined;
   private decodedHeaders: Record<string, string> | undefined = undefined;
+  private digest: string | undefined = undefined;
 
   constructor(
     /** `<topic>-<partition>`, echoed verbatim in batchItemFailures. */
@@ -55,11 +57,25 @@ export class DecodedRecord {
     readonly valueBytes: Buffer | null,
     /** The headers exactly as delivered (repeats kept, in order), for the dead-letter copy: see {@link headerEntries}. */
     readonly rawHeaders: RawHeaders,
-    /** `ce_id`, or `<topic>-<partition>-<offset>` when the record has none: the idempotency key. */
+    /** `ce_id`, or the fallback id of lib/consumer/record-id.ts when the record has none: the idempotency key. */
     readonly eventId: string,
     /** `x-redrive-group`, when present: the only group that processes this (redriven) record. */
     readonly redriveGroup: string | undefined,
+    /** The pre-issue-15 fallback id, when {@link eventId} is a fallback id: markers under it may still be honoured. */
+    readonly legacyEventId: string | undefined,
   ) {}
+
+  /** Digest of the key and value bytes (lib/consumer/record-id.ts), made when first needed: what an applied marker keeps. */
+  get contentDigest(): string {
+    this.digest ??= contentDigest(this.keyBytes, this.valueBytes);
+    return this.digest;
+  }
+
+  /** Sets the digest already made for the fallback id, so it is not computed twice. */
+  withDigest(digest: string): this {
+    this.digest = digest;
+    return this;
+  }
 
   /** Header values as UTF-8; the last value of a repeated header wins. Headers that are not bytes are left out. */
   get headers(): Record<string, string> {
@@ -202,21 +218,26 @@ export function decodeRecord(batch: Pick<PartitionBatch, 'id' | 'topic' | 'parti
   }
 
   if (!Number.isFinite(offset)) problems = addProblem(problems, 'offset is not a number');
-  const eventId = id || `${topic}-${partition}-${raw.offset}`;
+  const timestamp = Number(raw.timestamp ?? 0);
+  // No (or an empty) ce_id: an id derived from the record itself, unique across topic incarnations.
+  const digest = id ? undefined : contentDigest(keyBytes, valueBytes);
+  const at = { topic, partition, offset, timestamp };
   const record = new DecodedRecord(
     batch.id,
     topic,
     partition,
     offset,
-    Number(raw.timestamp ?? 0),
+    timestamp,
     raw.timestampType ?? 'CREATE_TIME',
     key,
     keyBytes,
     valueBytes,
     rawHeaders,
-    eventId,
+    digest === undefined ? (id as string) : fallbackEventId(at, digest),
     redriveGroup,
+    digest === undefined ? undefined : legacyFallbackEventId(at),
   );
+  if (digest !== undefined) record.withDigest(digest);
   if (problems !== undefined) record.problem = new UndecodableRecordError(problems);
   return record;
 }

@@ -1,11 +1,15 @@
 /**
- * Once-per-group processing of each event, in Redis, keyed by event id (`ce_id`, or
- * `<topic>-<partition>-<offset>` when a record has none).
+ * Once-per-group processing of each event, in Redis, keyed by event id (`ce_id`, or the fallback
+ * id of lib/consumer/record-id.ts when a record has none).
  *
  * Per record there are two keys:
  * - the applied marker `appliedKey(group, eventId)` from lib/stores/once.ts: the same key that
  *   `applyOnce` / `applyAllOnce` write atomically with a store effect, so a handler that uses them
  *   and the runtime agree on "done". Its TTL (21 days) outlives topic retention plus the redrive window.
+ *   Its value is the content digest of the record that was applied (written here once the handler
+ *   succeeded), or `1` when nothing says which content it was (see `MARKER_WITHOUT_DIGEST`).
+ *   A record whose id is applied but whose digest differs is still skipped (the id is the contract),
+ *   and the runtime reports it as a colliding marker: logged at WARN and counted.
  * - an in-progress lease `lease:<group>:<eventId>` (`SET NX PX`, value = this invocation's token),
  *   so two invocations never run the same event at the same time; a held lease is a retryable failure.
  *
@@ -20,6 +24,18 @@
  * which are atomic with their marker. Dead-lettered records get no marker, so a redriven copy
  * (same event id) is processed.
  *
+ * Markers of the pre-issue-15 fallback form (`<topic>-<partition>-<offset>`, value `1`): a record
+ * without `ce_id` applied by the old code, whose offset was not committed yet when the new code
+ * was deployed (a partition reported failed after a batch handler had applied later records, an
+ * invocation that timed out after writing its markers), is redelivered under its new id and would
+ * be applied twice. So for such a record the claim also looks at the marker under its old id, and
+ * honours it only if it was written after the record existed: written at (Redis clock) `now -
+ * (TTL - remaining TTL)` at or after the record's Kafka timestamp, less {@link LEGACY_MARKER_CLOCK_SKEW_MS}
+ * for clocks that disagree. A marker of an earlier incarnation of the topic (the data loss of
+ * issue 15) was written before the new record was produced, and is ignored. The check costs one
+ * PTTL per record without `ce_id` and matters only until the old markers expire (21 days after
+ * the deploy); then it finds nothing and can be removed with `legacyFallbackEventId`.
+ *
  * Why not @aws-lambda-powertools/idempotency (evaluated, v2.35.0; it has a Redis persistence layer):
  * - its Redis layer needs `@redis/client` or valkey-glide, a second client next to our ioredis, and
  *   its records (hashed JMESPath key, INPROGRESS/COMPLETED JSON with the stored return value) are not
@@ -31,36 +47,73 @@
  * So we keep ours.
  *
  * @example
- * const session = await IdempotencySession.start('inventory-service', eventIds, 60_000);
+ * const session = await IdempotencySession.start('inventory-service', decodedRecords, 60_000);
  * const state = await session.claim(eventId);  // 'applied' | 'acquired' | 'held'
- * session.completed(eventId);                   // after the handler succeeded
+ * session.appliedDigest(eventId);               // when 'applied': the content it was applied with, if known
+ * session.completed(eventId, record.contentDigest); // after the handler succeeded
  * await session.finish();                       // flush markers, release leases
  */
 import { randomUUID } from 'node:crypto';
 import { log } from '../log';
-import { APPLIED_MARKER_TTL_SECONDS, appliedKey } from '../stores/once';
+import { APPLIED_MARKER_TTL_SECONDS, appliedKey, MARKER_WITHOUT_DIGEST } from '../stores/once';
 import { keyPrefix, redis } from '../stores/redis';
 
 export type ClaimState = 'applied' | 'acquired' | 'held';
+
+/**
+ * How much earlier than the record's timestamp an old-form marker may seem to have been written and
+ * still count as this record's (producer, broker and Redis clocks differ). Larger keeps more
+ * in-flight redeliveries from running twice during the migration; smaller lets fewer records of
+ * a topic re-created within that time after an old marker be skipped.
+ */
+export const LEGACY_MARKER_CLOCK_SKEW_MS = 2000;
+
+/** What a claim needs of a record (a DecodedRecord is one). */
+export interface ClaimRequest {
+  eventId: string;
+  /** The pre-issue-15 fallback id when `eventId` is a fallback id (no `ce_id`), else undefined. */
+  legacyEventId: string | undefined;
+  /** The record's Kafka timestamp, epoch ms. */
+  timestamp: number;
+}
 
 /** Key of the in-progress lease of `eventId` in `group`. */
 export function leaseKey(group: string, eventId: string): string {
   return `${keyPrefix()}lease:${group}:${eventId}`;
 }
 
-// ARGV: applied-key prefix, lease-key prefix, token, lease TTL ms, then event ids.
-// Per id: 1 applied, 0 lease acquired (or already ours), 2 held by someone else.
-// One native multi-key EXISTS first: in the usual batch no event is applied yet, and per-key checks are skipped.
+// ARGV: applied-key prefix, lease-key prefix, token, lease TTL ms, marker TTL ms, clock skew ms, n,
+// then n event ids, then for each event with an old-form id: its index (1-based), old id, timestamp ms.
+// Per id: the applied marker's value (a string) when applied, 0 lease acquired (or already ours),
+// 2 held by someone else. One native multi-key EXISTS first: in the usual batch no event is applied
+// yet, and per-key reads are skipped. An old-form marker counts only if written (now - age) at or
+// after the record's timestamp less the skew; TIME is read once, and only when one is found.
 const CLAIM = `
 local ap, lp, token, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local n = #ARGV - 4
+local markerTtl, skew, n = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local applied = {}
-for i = 1, n do applied[i] = ap .. ARGV[i + 4] end
+for i = 1, n do applied[i] = ap .. ARGV[i + 7] end
+local legacy = {}
+for j = n + 8, #ARGV, 3 do legacy[tonumber(ARGV[j])] = j end
 local any = redis.call('EXISTS', unpack(applied)) > 0
+local now
 local out = {}
 for i = 1, n do
-  local lease = lp .. ARGV[i + 4]
-  if any and redis.call('EXISTS', applied[i]) == 1 then out[i] = 1
+  local marker = any and redis.call('GET', applied[i])
+  local j = legacy[i]
+  if not marker and j then
+    local old = ap .. ARGV[j + 1]
+    local remaining = redis.call('PTTL', old)
+    if remaining > 0 then
+      if not now then
+        local t = redis.call('TIME')
+        now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+      end
+      if now - (markerTtl - remaining) >= tonumber(ARGV[j + 2]) - skew then marker = redis.call('GET', old) end
+    end
+  end
+  local lease = lp .. ARGV[i + 7]
+  if marker then out[i] = marker
   elseif redis.call('SET', lease, token, 'NX', 'PX', ttl) then out[i] = 0
   elseif redis.call('GET', lease) == token then out[i] = 0
   else out[i] = 2 end
@@ -68,15 +121,16 @@ end
 return out
 `;
 
-// ARGV: applied-key prefix, lease-key prefix, marker TTL s, then event ids. Marks applied, then drops the
-// leases in one native DEL: each was taken by this invocation for its whole remaining time, so it is
-// still ours (and once the marker exists a lease guards nothing: claims see "applied" first).
+// ARGV: applied-key prefix, lease-key prefix, marker TTL s, then pairs of event id and content digest.
+// Marks applied (the marker keeps the digest), then drops the leases in one native DEL: each was
+// taken by this invocation for its whole remaining time, so it is still ours (and once the marker
+// exists a lease guards nothing: claims see "applied" first).
 const COMPLETE = `
 local ap, lp, ttl = ARGV[1], ARGV[2], ARGV[3]
 local leases = {}
-for i = 4, #ARGV do
-  redis.call('SET', ap .. ARGV[i], '1', 'EX', ttl)
-  leases[i - 3] = lp .. ARGV[i]
+for i = 4, #ARGV, 2 do
+  redis.call('SET', ap .. ARGV[i], ARGV[i + 1], 'EX', ttl)
+  leases[#leases + 1] = lp .. ARGV[i]
 end
 redis.call('DEL', unpack(leases))
 return #leases
@@ -95,7 +149,6 @@ return n
 
 /** Events per script call (well under Lua's 8,000-value `unpack` limit). */
 const CHUNK = 2000;
-const STATES: ClaimState[] = ['acquired', 'applied', 'held'];
 
 /** What this invocation knows of one event. */
 interface Slot {
@@ -107,12 +160,17 @@ interface Slot {
   done: boolean;
   /** This invocation holds the lease. */
   leased: boolean;
+  /** Content digest the applied marker holds (read by a claim, or written by this invocation), when known. */
+  digest?: string;
+  /** The old-form id and the record's timestamp, for a record without `ce_id`. */
+  legacy?: { id: string; since: number };
 }
 
 /** One invocation's view of idempotency: claims, buffered markers, leases to release. */
 export class IdempotencySession {
   readonly token = randomUUID();
   private readonly slots = new Map<string, Slot>();
+  /** Pending markers: event id, content digest, event id, ... */
   private buffer: string[] = [];
   private readonly flushes: Promise<void>[] = [];
 
@@ -132,11 +190,13 @@ export class IdempotencySession {
    * Checks and leases `eventIds` in bulk. If Redis fails here the session still starts, with no
    * state known: each record then claims on its own (and fails retryably while Redis is down).
    */
-  static async start(group: string, eventIds: Iterable<string>, leaseMs: number): Promise<IdempotencySession> {
+  static async start(group: string, records: Iterable<ClaimRequest>, leaseMs: number): Promise<IdempotencySession> {
     const session = new IdempotencySession(group, Math.max(1000, Math.ceil(leaseMs)));
-    for (const id of eventIds) {
-      if (session.slots.has(id)) continue;
-      session.slots.set(id, { state: undefined, running: false, done: false, leased: false });
+    for (const record of records) {
+      if (session.slots.has(record.eventId)) continue;
+      const slot: Slot = { state: undefined, running: false, done: false, leased: false };
+      if (record.legacyEventId !== undefined) slot.legacy = { id: record.legacyEventId, since: record.timestamp };
+      session.slots.set(record.eventId, slot);
     }
     await session.claimUnknown();
     return session;
@@ -171,13 +231,43 @@ export class IdempotencySession {
   }
 
   private async claimAll(eventIds: string[]): Promise<void> {
-    const result = (await redis().eval(CLAIM, 0, this.appliedBase, this.leaseBase, this.token, this.leaseMs, ...eventIds)) as number[];
+    const legacy: (string | number)[] = [];
+    for (let i = 0; i < eventIds.length; i++) {
+      const old = this.slots.get(eventIds[i] as string)?.legacy;
+      if (old) legacy.push(i + 1, old.id, old.since);
+    }
+    const result = (await redis().eval(
+      CLAIM,
+      0,
+      this.appliedBase,
+      this.leaseBase,
+      this.token,
+      this.leaseMs,
+      APPLIED_MARKER_TTL_SECONDS * 1000,
+      LEGACY_MARKER_CLOCK_SKEW_MS,
+      eventIds.length,
+      ...eventIds,
+      ...legacy,
+    )) as (number | string)[];
     for (let i = 0; i < eventIds.length; i++) {
       const slot = this.slot(eventIds[i] as string);
-      const state = STATES[result[i] ?? 2] ?? 'held';
-      slot.state = state;
-      if (state === 'acquired') slot.leased = true;
+      const answer = result[i] ?? 2;
+      if (typeof answer === 'string') {
+        slot.state = 'applied';
+        slot.digest = answer === MARKER_WITHOUT_DIGEST ? undefined : answer;
+      } else {
+        slot.state = answer === 0 ? 'acquired' : 'held';
+        if (answer === 0) slot.leased = true;
+      }
     }
+  }
+
+  /**
+   * The content digest of what was applied under `eventId` (read by the claim that found it applied,
+   * or applied by this invocation); undefined when unknown (marker `1`) or not applied.
+   */
+  appliedDigest(eventId: string): string | undefined {
+    return this.slots.get(eventId)?.digest;
   }
 
   /** {@link claim} without a round trip, when the answer is known (the usual case after the bulk claim). */
@@ -212,28 +302,29 @@ export class IdempotencySession {
     if (slot) slot.running = false;
   }
 
-  /** The handler succeeded: marks `eventId` applied (buffered) and releases its lease. */
-  completed(eventId: string): void {
+  /** The handler succeeded on content `digest`: marks `eventId` applied (buffered) and releases its lease. */
+  completed(eventId: string, digest: string): void {
     const slot = this.slot(eventId);
     slot.running = false;
     slot.done = true;
     slot.leased = false;
-    this.buffer.push(eventId);
-    if (this.buffer.length >= CHUNK) this.flush();
+    slot.digest = digest;
+    this.buffer.push(eventId, digest);
+    if (this.buffer.length >= 2 * CHUNK) this.flush();
   }
 
   private flush(): void {
-    const ids = this.buffer;
+    const pairs = this.buffer;
     this.buffer = [];
-    if (ids.length === 0) return;
+    if (pairs.length === 0) return;
     this.flushes.push(
       redis()
-        .eval(COMPLETE, 0, this.appliedBase, this.leaseBase, APPLIED_MARKER_TTL_SECONDS, ...ids)
+        .eval(COMPLETE, 0, this.appliedBase, this.leaseBase, APPLIED_MARKER_TTL_SECONDS, ...pairs)
         .then(
           () => undefined,
           (error: Error) => {
             // The effects are done; without markers a redelivery runs them again (applyOnce still holds).
-            log.error('could not write applied markers', { group: this.group, events: ids.length, error: error.message });
+            log.error('could not write applied markers', { group: this.group, events: pairs.length / 2, error: error.message });
           },
         ),
     );

@@ -1,8 +1,9 @@
 /**
  * One partition of a batch, strictly in offset order: each record is skipped (redrive for another
- * group, already applied), counted (applied by a batch handler before this pass), run (with
- * in-process retries), or dead-lettered; the partition stops at its first record that is none of
- * these, and that record's offset is what Lambda must redeliver from.
+ * group, already applied; a colliding one, same event id but other content, is also logged and
+ * counted), counted (applied by a batch handler before this pass), run (with in-process retries),
+ * or dead-lettered; the partition stops at its first record that is none of these, and that
+ * record's offset is what Lambda must redeliver from.
  *
  * @example
  * const outcome = await processPartition(batch, settings);
@@ -33,18 +34,24 @@ export interface PartitionSettings {
 export interface PartitionOutcome {
   succeeded: number;
   deadLettered: number;
+  /** Skipped as already applied (or redriven for another group); includes {@link collidingMarkers}. */
   skipped: number;
+  /**
+   * Skipped as already applied although the marker was written for other content (same event id,
+   * other key or value): a producer reusing ids, or an id that collided. Logged at WARN one by one.
+   */
+  collidingMarkers: number;
   /** Records not processed: the failed one and every one after it. */
   failed: number;
   /** First offset Lambda must redeliver, when the partition stopped early. */
   failedOffset?: number;
 }
 
-type RecordOutcome = 'succeeded' | 'dead-lettered' | 'skipped' | 'failed';
+type RecordOutcome = 'succeeded' | 'dead-lettered' | 'skipped' | 'skipped-colliding' | 'failed';
 
 /** Processes `records` (already decoded) of one partition in order; never throws for a record. */
 export async function processPartition(batch: PartitionBatch, records: DecodedRecord[], settings: PartitionSettings): Promise<PartitionOutcome> {
-  const outcome: PartitionOutcome = { succeeded: 0, deadLettered: 0, skipped: 0, failed: 0 };
+  const outcome: PartitionOutcome = { succeeded: 0, deadLettered: 0, skipped: 0, collidingMarkers: 0, failed: 0 };
   for (let i = 0; i < records.length; i++) {
     const record = records[i] as DecodedRecord;
     if (settings.budget.expired()) {
@@ -64,7 +71,10 @@ export async function processPartition(batch: PartitionBatch, records: DecodedRe
     if (result === 'failed') return stop(outcome, record.offset, records.length - i);
     if (result === 'succeeded') outcome.succeeded++;
     else if (result === 'dead-lettered') outcome.deadLettered++;
-    else outcome.skipped++;
+    else {
+      outcome.skipped++;
+      if (result === 'skipped-colliding') outcome.collidingMarkers++;
+    }
   }
   return outcome;
 }
@@ -88,11 +98,11 @@ async function processRecord(record: DecodedRecord, settings: PartitionSettings)
     try {
       let state = idempotency.claimed(record.eventId);
       if (state === undefined) state = await idempotency.claim(record.eventId);
-      if (state === 'applied') return 'skipped';
+      if (state === 'applied') return alreadyApplied(record, settings);
       if (state === 'held') throw new InProgressElsewhereError(`event ${record.eventId} is being processed by another invocation`);
       claimed = true;
       await settings.handler(value as never, consumerRecord);
-      idempotency.completed(record.eventId);
+      idempotency.completed(record.eventId, record.contentDigest);
       return 'succeeded';
     } catch (thrown) {
       if (claimed) idempotency.abandoned(record.eventId);
@@ -114,6 +124,24 @@ async function processRecord(record: DecodedRecord, settings: PartitionSettings)
       await sleep(delay);
     }
   }
+}
+
+/**
+ * An already applied record is skipped. If its marker holds the digest of other content, this is
+ * not a redelivery but another record under the same event id (a producer reusing `ce_id`, or an
+ * id that collided): still skipped, since the event id is what idempotency promises, but reported
+ * instead of silently dropped. Markers that hold no digest (`1`) cannot tell and are trusted.
+ */
+function alreadyApplied(record: DecodedRecord, settings: PartitionSettings): RecordOutcome {
+  const applied = settings.idempotency.appliedDigest(record.eventId);
+  if (applied === undefined || applied === record.contentDigest) return 'skipped';
+  log.warn('event id already applied with other content: skipped, not applied', {
+    group: settings.group,
+    topicPartition: record.partitionId,
+    offset: record.offset,
+    eventId: record.eventId,
+  });
+  return 'skipped-colliding';
 }
 
 /** Dead-letters `record`; when Kafka does not acknowledge, the record fails instead (never dropped). */

@@ -43,7 +43,10 @@ export interface ConsumerRecord {
   key: string | null;
   /** Header values as UTF-8 strings; the last value of a repeated header wins. */
   headers: Record<string, string>;
-  /** `ce_id`, or `<topic>-<partition>-<offset>` when the record has none: the idempotency key. */
+  /**
+   * `ce_id`, or when the record has none `<topic>-<partition>-<offset>@<timestamp>#<digest of key and value>`
+   * (lib/consumer/record-id.ts): the idempotency key.
+   */
   eventId: string;
   /** The consumer group this runtime runs for. */
   group: string;

@@ -73,8 +73,10 @@ export function kafkaStatements(access: KafkaAccess, arns: MskArns): Statement[]
   if (!usesKafka(access)) return [];
   const written = [...access.publishes, ...(access.consumer ? [deadLetterTopicFor(access.consumer.group)] : [])];
   const clusterActions = ['kafka-cluster:Connect'];
-  // Lambda's poller reads the cluster's dynamic configuration before consuming.
-  if (access.consumer) clusterActions.push('kafka-cluster:DescribeClusterDynamicConfiguration');
+  // Lambda's poller describes the cluster and reads its dynamic configuration before consuming, and
+  // writes the on-failure destination as a producer: AWS's example policy for Kafka destinations
+  // grants DescribeCluster (https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html).
+  if (access.consumer) clusterActions.push('kafka-cluster:DescribeCluster', 'kafka-cluster:DescribeClusterDynamicConfiguration');
   // Our producer is idempotent (lib/kafka/publisher.ts): InitProducerId needs this on the cluster.
   if (written.length > 0) clusterActions.push('kafka-cluster:WriteDataIdempotently');
 
@@ -138,11 +140,47 @@ export function kafkaStatements(access: KafkaAccess, arns: MskArns): Statement[]
 
 const partitionArn = (rest: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:${rest}` });
 
+/** The ElastiCache cache and IAM-enabled user the functions connect as (stage parameters). */
+export interface RedisIdentity {
+  cacheName: string;
+  userId: string;
+  serverless: boolean;
+}
+
+/**
+ * `elasticache:Connect` on the cache and on the user: what an IAM authentication token needs
+ * (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth-iam.html). No `*`.
+ */
+export function redisStatements({ cacheName, userId, serverless }: RedisIdentity): Statement[] {
+  const cache = `${serverless ? 'serverlesscache' : 'replicationgroup'}:${cacheName}`;
+  return [
+    {
+      Sid: 'RedisConnect',
+      Effect: 'Allow',
+      Action: ['elasticache:Connect'],
+      Resource: [
+        partitionArn(`elasticache:\${AWS::Region}:\${AWS::AccountId}:${cache}`),
+        partitionArn(`elasticache:\${AWS::Region}:\${AWS::AccountId}:user:${userId}`),
+      ],
+    },
+  ];
+}
+
 /**
  * The execution role of one function: its own log group, the VPC network interfaces Lambda needs,
  * and its Kafka statements.
  */
-export function functionRole({ deployedName, kafka, inVpc }: { deployedName: string; kafka: Statement[]; inVpc: boolean }): Record<string, unknown> {
+export function functionRole({
+  deployedName,
+  kafka,
+  redis = [],
+  inVpc,
+}: {
+  deployedName: string;
+  kafka: Statement[];
+  redis?: Statement[];
+  inVpc: boolean;
+}): Record<string, unknown> {
   const statements: Statement[] = [
     {
       Sid: 'OwnLogGroup',
@@ -170,7 +208,7 @@ export function functionRole({ deployedName, kafka, inVpc }: { deployedName: str
       Resource: '*',
     });
   }
-  statements.push(...kafka);
+  statements.push(...kafka, ...redis);
   return {
     Type: 'AWS::IAM::Role',
     Properties: {

@@ -12,23 +12,31 @@
  * - checks every `msk` event's `filterPatterns` (osls turns them into the mapping's FilterCriteria)
  *   with the local filter engine, so a pattern Lambda would refuse fails packaging;
  * - makes every Kafka event source mapping wait for the deploy-time topics (`Custom::KafkaTopics`);
- * - refuses an HTTP route without the JWT authorizer unless it is listed as public.
+ * - refuses an HTTP route without the JWT authorizer unless it is listed as public; puts the
+ *   operator scope on operator routes and takes public functions out of the VPC (lib/deploy/routes.ts);
+ * - on a cloud stage, refuses a Kafka or Redis client that would not authenticate and encrypt
+ *   (lib/deploy/transport.ts).
  *
  * Settings, from serverless.yml:
  *   custom.deploy.stageParameters   the stage's parameters (`${param:...}`), checked and used here
  *   custom.deploy.publicRoutes      routes served without a token, e.g. `GET /health`
+ *   custom.deploy.operatorRoutes    routes that need custom.deploy.operatorScope, e.g. `GET /stats`
  *   custom.kafkaTrigger             mapping properties every Kafka trigger gets
  */
 import { deadLetterTopicFor } from '../../events/catalog';
 import { kafkaRecordFilter } from '../local/filter/kafka-record';
 import { clusterNameToken, mskArns } from './arns';
-import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements } from './iam';
+import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements, type RedisIdentity, redisStatements } from './iam';
+import { applyRouteAccess, type RouteSettings, routeKey, scopeOperatorRoutes } from './routes';
 import { checkStageParams, LOCAL_STAGE, rawStageParams } from './stage';
+import { checkFunctionTransport } from './transport';
 
 interface FunctionObject {
   name?: string;
   role?: unknown;
   vpc?: unknown;
+  reservedConcurrency?: unknown;
+  environment?: Record<string, unknown>;
   events?: Record<string, unknown>[];
 }
 
@@ -40,7 +48,11 @@ interface Resource {
 
 interface Serverless {
   service: {
-    provider: { stage: string; vpc?: unknown; compiledCloudFormationTemplate: { Resources: Record<string, Resource> } };
+    provider: {
+      stage: string;
+      vpc?: unknown;
+      compiledCloudFormationTemplate: { Resources: Record<string, Resource>; Parameters?: Record<string, Record<string, unknown>> };
+    };
     custom?: { deploy?: DeploySettings; kafkaTrigger?: Record<string, unknown> };
     resources?: { extensions?: Record<string, { Properties?: Record<string, unknown> }> };
     getAllFunctions(): string[];
@@ -58,9 +70,8 @@ interface Serverless {
   configurationInput?: { provider?: { stage?: unknown }; params?: Record<string, unknown> };
 }
 
-interface DeploySettings {
+interface DeploySettings extends RouteSettings {
   stageParameters?: Record<string, unknown>;
-  publicRoutes?: string[];
 }
 
 /** Logical id of a function's generated execution role. */
@@ -86,6 +97,7 @@ export class DeployPlugin {
           this.checkParameters();
           this.normalizeAuthorizers();
           this.applyKafkaTriggerSettings();
+          applyRouteAccess(this.functionObjects(), this.settings);
         }),
       'before:package:setupProviderConfiguration': () => this.guard(() => this.assignRoles()),
       'after:aws:package:finalize:mergeCustomProviderResources': () => this.guard(() => this.completeTemplate()),
@@ -109,6 +121,18 @@ export class DeployPlugin {
       if (error instanceof this.serverless.classes.Error) throw error;
       throw new this.serverless.classes.Error((error as Error).message);
     }
+  }
+
+  private functionObjects(): Record<string, FunctionObject> {
+    const { service } = this.serverless;
+    return Object.fromEntries(service.getAllFunctions().map((name) => [name, service.getFunction(name)]));
+  }
+
+  /** The ElastiCache user and cache of an IAM-authenticated stage; none locally. */
+  private redisIdentity(): RedisIdentity | undefined {
+    const params = this.settings.stageParameters ?? {};
+    if (params.redisAuth !== 'iam' || !params.redisUser || !params.redisCacheName) return undefined;
+    return { userId: String(params.redisUser), cacheName: String(params.redisCacheName), serverless: String(params.redisServerless) === 'true' };
   }
 
   private checkParameters(): void {
@@ -192,6 +216,7 @@ export class DeployPlugin {
     const naming = this.serverless.getProvider('aws').naming;
     const resources = service.provider.compiledCloudFormationTemplate.Resources;
     const arns = mskArns(String(this.settings.stageParameters?.mskClusterArn ?? ''));
+    const redis = this.redisIdentity();
 
     // The provisioner manages exactly the topics its custom resource lists.
     const topicResources = Object.entries(resources).filter(([, r]) => r.Type === 'Custom::KafkaTopics');
@@ -212,10 +237,14 @@ export class DeployPlugin {
           return { group: msk.consumerGroupId, topic: String(msk.topic) };
         });
       const access = kafkaAccessOf(name, triggers, managed.get(naming.getLambdaLogicalId(name)) ?? []);
+      // `vpc: null` (public functions, lib/deploy/routes.ts) opts out of provider.vpc.
+      const inVpc = fn.vpc === null || fn.vpc === false ? false : Boolean(fn.vpc ?? service.provider.vpc);
       resources[roleLogicalId(naming.getNormalizedFunctionName(name))] = functionRole({
         deployedName: fn.name ?? name,
         kafka: kafkaStatements(access, arns),
-        inVpc: Boolean(fn.vpc ?? service.provider.vpc),
+        // Every function in the VPC but the topic provisioner uses Redis.
+        redis: redis && inVpc && access.manages.length === 0 ? redisStatements(redis) : [],
+        inVpc,
       }) as unknown as Resource;
     }
     if (resources.IamRoleLambdaExecution) throw new Error('A shared IamRoleLambdaExecution was generated: every function must use its own role');
@@ -227,6 +256,21 @@ export class DeployPlugin {
       resource.DependsOn = [...new Set([...dependsOn, ...topicResources.map(([id]) => id)])];
     }
     this.checkRoutesAuthorized();
+    scopeOperatorRoutes(resources, this.settings);
+    this.pinClusterParameter();
+    if (this.stage !== LOCAL_STAGE) checkFunctionTransport(resources);
+  }
+
+  /**
+   * The mappings take the cluster from the `MskCluster` parameter (so their logical ids do not
+   * depend on the ARN) while IAM comes from the stage parameter: allowing only the stage's value
+   * makes the stage parameter the one source, and a `--parameter-overrides MskCluster=...` that
+   * would point the mappings elsewhere than their permissions fails CloudFormation's validation.
+   */
+  private pinClusterParameter(): void {
+    const parameter = this.serverless.service.provider.compiledCloudFormationTemplate.Parameters?.MskCluster;
+    const arn = String(this.settings.stageParameters?.mskClusterArn ?? '');
+    if (parameter && arn) parameter.AllowedValues = [arn];
   }
 
   private checkRoutesAuthorized(): void {
@@ -236,7 +280,7 @@ export class DeployPlugin {
       for (const event of service.getFunction(name).events ?? []) {
         const route = event.httpApi as { method?: string; path?: string; authorizer?: unknown } | undefined;
         if (!route) continue;
-        const key = `${route.method ?? '*'} ${route.path ?? ''}`;
+        const key = routeKey(route);
         if (!route.authorizer && !open.has(key.toUpperCase())) {
           throw new Error(
             `HTTP route "${key}" (function "${name}") has no authorizer: add \`authorizer: { name: jwt }\` to it, or list it in custom.deploy.publicRoutes if it must be public`,

@@ -7,6 +7,7 @@
  * malformed, before anything is built.
  */
 import { isMskClusterArn } from './arns';
+import { CLOUD_TRANSPORT_RULES, checkCloudRedisUrl } from './transport';
 
 export const LOCAL_STAGE = 'local';
 
@@ -56,9 +57,20 @@ export const REQUIRED_CLOUD_PARAMS: Readonly<Record<string, ParamRule>> = {
     check: (value) => (/^\S+$/.test(value) ? undefined : 'must be one audience, without spaces'),
   },
   redisUrl: {
-    description: 'the ElastiCache (Redis/Valkey) endpoint, TLS',
+    description: 'the ElastiCache (Valkey or Redis OSS 7+) endpoint, TLS, no credentials',
     example: 'rediss://master.orders-cache.abc123.use1.cache.amazonaws.com:6379',
-    check: (value) => (/^rediss?:\/\/\S+$/.test(value) ? undefined : 'must be a redis:// or rediss:// URL'),
+    check: checkCloudRedisUrl,
+  },
+  redisUser: {
+    description: 'the ElastiCache user the functions connect as: authentication mode IAM, user name = user id',
+    example: 'kafka-lambda-system',
+    check: (value) =>
+      /^[a-z][a-z0-9-]{0,39}$/.test(value) ? undefined : 'must be an ElastiCache user id (lowercase letters, digits, hyphens; IAM users need name = id)',
+  },
+  redisCacheName: {
+    description: 'the replication group id (node-based) or cache name (serverless) that redisUrl points at',
+    example: 'orders-cache',
+    check: (value) => (/^[a-z][a-z0-9-]{0,39}$/.test(value) ? undefined : 'must be a replication group id or serverless cache name'),
   },
   dashboardOrigin: {
     description: 'the origin the dashboard is served from (CORS)',
@@ -100,6 +112,13 @@ export function checkStageParams(stage: string, values: Readonly<Record<string, 
     }
     // Not resolved yet (e.g. `${ssm:...}` in the stage's params): checked again once it is.
     if (text.includes('${')) continue;
+    const reason = rule.check(text);
+    if (reason) problems.push(`Invalid parameter "${name}" = "${text}": ${reason} (e.g. ${rule.example})`);
+  }
+  // Optional, but when given they must keep the clients authenticated and encrypted (lib/deploy/transport.ts).
+  for (const [name, rule] of Object.entries(CLOUD_TRANSPORT_RULES)) {
+    const text = values[name] === undefined || values[name] === null ? '' : String(values[name]).trim();
+    if (!text || text.includes('${')) continue;
     const reason = rule.check(text);
     if (reason) problems.push(`Invalid parameter "${name}" = "${text}": ${reason} (e.g. ${rule.example})`);
   }

@@ -2,6 +2,7 @@
  * Values serverless.yml computes from the TypeScript sources, through `${file(...)}` variables:
  *
  *   Topics: ${file(./lib/deploy/variables.js):topicSpecs}
+ *   operatorScope: ${file(./lib/deploy/variables.js):operatorScope}
  *
  * The topics the deploy-time provisioner creates are the same list the local broker gets
  * (lib/kafka/topics.ts `topicSpecs`), with the stage's replication factor.
@@ -9,8 +10,11 @@
 const { require: tsxRequire } = require('tsx/cjs/api');
 
 const { topicSpecs } = tsxRequire('../kafka/topics.ts', __filename);
+const { OPERATOR_SCOPE } = tsxRequire('../http/scopes.ts', __filename);
 
 module.exports = {
+  /** The scope operator routes need (lib/http/scopes.ts). */
+  operatorScope: OPERATOR_SCOPE,
   async topicSpecs({ resolveVariable }) {
     const text = String(await resolveVariable('param:replicationFactor'));
     const replicationFactor = Number(text);

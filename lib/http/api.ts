@@ -17,6 +17,7 @@ import { log } from '../log';
 import { headerOf } from './headers';
 import { type Caller, callerOf } from './identity';
 import { HttpProblem, validationProblem } from './problem';
+import { REQUIRED_SCOPE_ENV, requireScope } from './scopes';
 
 /** Bodies larger than this are refused with 413 before parsing. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -36,10 +37,35 @@ export interface HttpApiOptions<S extends z.ZodType | undefined> {
   maxBodyBytes?: number;
   /** Set false for public routes (health, dashboard page). */
   authenticated?: boolean;
+  /** What the OpenAPI document (docs/openapi.json, `npm run contract`) says beyond `body`; never read at run time. */
+  docs?: RouteDocs;
 }
 
+/** A route's documentation: what its handler validates by itself and what it answers. */
+export interface RouteDocs {
+  /** The body as clients send it, when `body` is not what they should read (e.g. `z.unknown()` checked in the handler). */
+  body?: z.ZodType;
+  /** Path parameters the handler validates itself (`uuidParameter`); others are documented as strings. */
+  pathParameters?: Record<string, z.ZodType>;
+  /** Answers by status: success bodies (JSON unless `contentType`), and problem statuses beyond the common ones. */
+  responses?: Record<number, { description: string; body?: z.ZodType; contentType?: string; headers?: Record<string, string> }>;
+}
+
+/** What a handler made by `httpApi` declares about its requests, read by lib/contract/openapi.ts. */
+export interface RouteContract {
+  body?: z.ZodType;
+  maxBodyBytes: number;
+  authenticated: boolean;
+  docs: RouteDocs;
+}
+
+/** Where a handler made by `httpApi` keeps its RouteContract. */
+export const ROUTE_CONTRACT = Symbol.for('kafka-lambda-system.route-contract');
+
 type BodyOf<S> = S extends z.ZodType ? z.infer<S> : undefined;
-type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+type Handler = ((event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>) & {
+  readonly [ROUTE_CONTRACT]?: RouteContract;
+};
 
 /** A JSON response. */
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
@@ -53,11 +79,20 @@ export function httpApi<S extends z.ZodType | undefined = undefined>(
 ): Handler {
   const base = async (event: APIGatewayProxyEventV2, context: Context) => {
     // Who is asking comes first: an unauthenticated request gets 401 whatever its body (as on AWS).
-    const caller = options.authenticated === false ? { id: 'anonymous', claims: {} } : await callerOf(event);
+    const caller = options.authenticated === false ? { id: 'anonymous', claims: {}, scopes: [] } : await callerOf(event);
+    // Operator routes: lib/deploy sets REQUIRED_SCOPE on their functions (403 before any work).
+    if (options.authenticated !== false) requireScope(caller.scopes, process.env[REQUIRED_SCOPE_ENV]);
     const body = (options.body ? parseBody(event, options.body, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : undefined) as BodyOf<S>;
     return handler({ event, context, body, caller, pathParameters: (event.pathParameters ?? {}) as Record<string, string> });
   };
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(base).use(problemErrors()) as unknown as Handler;
+  const lambda = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(base).use(problemErrors()) as unknown as Handler;
+  const contract: RouteContract = {
+    body: options.body,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    authenticated: options.authenticated !== false,
+    docs: options.docs ?? {},
+  };
+  return Object.defineProperty(lambda, ROUTE_CONTRACT, { value: contract });
 }
 
 /** Turns every error into a problem response; nothing escapes as an unformatted 500. */

@@ -14,15 +14,18 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { headerOf } from './headers';
 import { LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER, verifyLocalToken } from './local-jwt';
 import { HttpProblem } from './problem';
+import { scopesOf } from './scopes';
 
 export interface Caller {
   /** The token's subject: the customer or user id. */
   id: string;
   claims: Record<string, unknown>;
+  /** The OAuth scopes the token grants (lib/http/scopes.ts). */
+  scopes: string[];
 }
 
 interface JwtRequestContext {
-  authorizer?: { jwt?: { claims?: Record<string, unknown> } };
+  authorizer?: { jwt?: { claims?: Record<string, unknown>; scopes?: unknown } };
 }
 
 function unauthorized(detail = 'A valid bearer token is required'): HttpProblem {
@@ -31,10 +34,12 @@ function unauthorized(detail = 'A valid bearer token is required'): HttpProblem 
 
 /** The authenticated caller, or a 401 problem. */
 export async function callerOf(event: APIGatewayProxyEventV2, env: NodeJS.ProcessEnv = process.env): Promise<Caller> {
-  const claims = env.IS_OFFLINE ? await locallyVerifiedClaims(event, env) : (event.requestContext as unknown as JwtRequestContext).authorizer?.jwt?.claims;
+  const jwt = (event.requestContext as unknown as JwtRequestContext).authorizer?.jwt;
+  const claims = env.IS_OFFLINE ? await locallyVerifiedClaims(event, env) : jwt?.claims;
   const subject = claims?.sub;
   if (!claims || typeof subject !== 'string' || subject.length === 0 || subject.length > 128) throw unauthorized();
-  return { id: subject, claims };
+  // Offline, the request context is not trusted: only the verified token's own claims count.
+  return { id: subject, claims, scopes: scopesOf(claims, env.IS_OFFLINE ? undefined : jwt?.scopes) };
 }
 
 async function locallyVerifiedClaims(event: APIGatewayProxyEventV2, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {

@@ -3,7 +3,9 @@
  *
  * Brokers come from `KAFKA_BROKERS` (local broker, tests, or an override on AWS); otherwise from the
  * MSK cluster in `MSK_CLUSTER_ARN` via GetBootstrapBrokers (IAM listener, looked up once per
- * container), authenticated with SASL OAUTHBEARER tokens signed for IAM.
+ * container). How to authenticate does not depend on where the brokers came from: `KAFKA_AUTH=iam`
+ * (what serverless.yml sets on every cloud stage, and the default inside Lambda) means TLS with
+ * SASL OAUTHBEARER tokens signed for IAM; `none` (local only) means plaintext.
  */
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
 import { config, resetConfig } from '../config';
@@ -28,7 +30,7 @@ export function resetKafka(): void {
 export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
   // Read afresh: clients are built rarely, and tests point them at other brokers.
   const settings = config(env);
-  const useIam = settings.KAFKA_AUTH ? settings.KAFKA_AUTH === 'iam' : !settings.KAFKA_BROKERS && Boolean(settings.MSK_CLUSTER_ARN);
+  const useIam = settings.KAFKA_AUTH ? settings.KAFKA_AUTH === 'iam' : runsOnLambda(settings) || (!settings.KAFKA_BROKERS && Boolean(settings.MSK_CLUSTER_ARN));
   const brokers = settings.KAFKA_BROKERS
     ? settings.KAFKA_BROKERS.split(',').map((b) => b.trim())
     : settings.MSK_CLUSTER_ARN
@@ -42,6 +44,11 @@ export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
     logLevel: logLevel.ERROR,
     ...(useIam ? { ssl: true, sasl: iamSasl(settings.AWS_REGION) } : {}),
   };
+}
+
+/** Inside a real Lambda container (not serverless-offline, which sets IS_OFFLINE). */
+function runsOnLambda(settings: ReturnType<typeof config>): boolean {
+  return Boolean(settings.AWS_LAMBDA_FUNCTION_NAME) && !settings.IS_OFFLINE;
 }
 
 let bootstrap: Promise<string[]> | undefined;

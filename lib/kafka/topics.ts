@@ -106,7 +106,10 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<To
     if (changes.length > 0) report.updated.push(`${spec.name}: ${changes.join(', ')}`);
     else report.unchanged.push(spec.name);
   }
-  if (grow.length > 0) await admin.createPartitions({ topicPartitions: grow });
+  if (grow.length > 0) {
+    await admin.createPartitions({ topicPartitions: grow });
+    await untilPartitionsVisible(admin, grow);
+  }
   if (alter.length > 0) {
     // Incremental in spirit: only the differing keys are sent, the topic's other overrides are kept.
     for (const resource of alter) {
@@ -121,6 +124,20 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<To
     }
   }
   return report;
+}
+
+/**
+ * The controller accepts new partitions before every broker's metadata shows them; waiting here
+ * means a caller (the deploy, the event source mappings after it, a test) sees the topic as asked.
+ * Bounded: past the wait the change is still made, only not yet visible everywhere.
+ */
+async function untilPartitionsVisible(admin: Admin, grown: { topic: string; count: number }[], timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { topics: metadata } = await admin.fetchTopicMetadata({ topics: grown.map((g) => g.topic) });
+    if (grown.every((g) => (metadata.find((m) => m.name === g.topic)?.partitions.length ?? 0) >= g.count)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** Connects an admin client, applies the specs, disconnects. */

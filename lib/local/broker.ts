@@ -44,6 +44,8 @@ export interface RunningBroker {
   port: number;
   controllerPort: number;
   dataDir: string;
+  /** Whether this start formatted the storage: the data directory held no broker data before (a new cluster id). */
+  formatted: boolean;
   /** Stops the JVM (SIGTERM, then SIGKILL after a grace period) and removes a temp data dir. */
   stop(): Promise<void>;
   /** Kills the JVM at once, keeping its data: for fault tests that restart on the same ports. */
@@ -173,7 +175,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     classpath,
   ];
 
-  if (!existsSync(join(dataDir, 'logs', 'meta.properties'))) {
+  const formatted = !existsSync(join(dataDir, 'logs', 'meta.properties'));
+  if (formatted) {
     const clusterId = execFileSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).trim();
     execFileSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   }
@@ -199,6 +202,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     port,
     controllerPort,
     dataDir,
+    formatted,
     async stop() {
       await java.stop();
       if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });

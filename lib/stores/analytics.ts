@@ -25,6 +25,14 @@ export const analyticsTotalsKey = () => `${keyPrefix()}analytics:totals`;
 /** Longest path or term kept; longer ones are cut (a counter key must stay small). */
 const MAX_MEMBER_LENGTH = 200;
 
+/**
+ * Members each counter keeps: after every batch the lowest-ranked beyond this many are dropped
+ * (top-N pruning), so 100,000 one-off paths cannot grow Redis. A path's count stays exact as long
+ * as it ranks among the top N at each batch — any page that matters; a dropped path starts again
+ * from its next views.
+ */
+export const MAX_RANKED_MEMBERS = 1000;
+
 /** `/a/b?x=1#top` and `https://host/a/b/` both count as `/a/b`. */
 export function normalizePath(raw: string): string | undefined {
   let path = raw.trim();
@@ -60,13 +68,16 @@ export function termOf(event: UserEvent): string | undefined {
 }
 
 /**
- * One ZINCRBY per distinct member on `key`, plus the running total under `totalField`: a batch's
- * aggregate, written as one increment per member however many events name it.
+ * One ZINCRBY per distinct member on `key`, then the pruning to {@link MAX_RANKED_MEMBERS}, plus
+ * the running total under `totalField`: a batch's aggregate, written as one increment per member
+ * however many events name it.
  */
 function counterCommands(key: string, totalField: string, members: (string | undefined)[]): RedisCommand[] {
   const counts = new Map<string, number>();
   for (const member of members) if (member !== undefined) counts.set(member, (counts.get(member) ?? 0) + 1);
   const commands: RedisCommand[] = [...counts].map(([member, n]) => ['ZINCRBY', key, n, member]);
+  // Ranks 0.. are the lowest counts: keep the top MAX_RANKED_MEMBERS (a no-op while below).
+  if (commands.length > 0) commands.push(['ZREMRANGEBYRANK', key, 0, -(MAX_RANKED_MEMBERS + 1)]);
   const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
   if (total > 0) commands.push(['HINCRBY', analyticsTotalsKey(), totalField, total]);
   return commands;

@@ -1,7 +1,8 @@
 /**
- * Exactly-once effects in Redis: the effect and the "this event was applied" marker are written
- * by one Lua script, atomically, so a redelivered event (Kafka and Lambda deliver at least once)
- * or a crash between effect and marker can never apply an effect twice or lose half of it.
+ * Exactly-once effects in Redis: the effect and the "this event was applied" marker
+ * (`applied:<group>:<event id>`, kept 21 days) are written by one Lua script, atomically, so a
+ * redelivered event (Kafka and Lambda deliver at least once) or a crash between effect and marker
+ * can never apply an effect twice or lose half of it.
  *
  * @example
  * await applyOnce('analytics-service', eventId, [['HINCRBY', key, 'orders', '1']]);
@@ -10,6 +11,15 @@ import { keyPrefix, redis } from './redis';
 
 /** Markers outlive the longest redelivery: topic retention (7 days) plus the dead-letter redrive window. */
 export const APPLIED_MARKER_TTL_SECONDS = 21 * 24 * 60 * 60;
+
+/**
+ * The value of a marker that does not say which content was applied: written here (the store
+ * knows event ids, not records) and by versions before markers kept digests. The consumer runtime
+ * overwrites it with the record's content digest as soon as the handler returns
+ * (lib/consumer/idempotency.ts), so it stays only if the process died in between; such a marker
+ * still deduplicates, it just cannot tell a colliding record from a redelivery.
+ */
+export const MARKER_WITHOUT_DIGEST = '1';
 
 /** One Redis command: name then arguments, e.g. `['HSET', key, 'status', 'reserved']`. */
 export type RedisCommand = [string, ...(string | number)[]];
@@ -24,7 +34,7 @@ export async function wasApplied(group: string, eventId: string): Promise<boolea
   return (await redis().exists(appliedKey(group, eventId))) === 1;
 }
 
-// KEYS: applied markers. ARGV[1]: marker TTL, ARGV[2]: JSON list of commands.
+// KEYS: applied markers. ARGV[1]: marker TTL, ARGV[2]: JSON list of commands, ARGV[3]: marker value.
 // Returns 1 when applied now, 0 when every marker existed, -1 when only some did.
 const APPLY_ONCE = `
 local present = 0
@@ -32,7 +42,7 @@ for i, key in ipairs(KEYS) do present = present + redis.call('EXISTS', key) end
 if present == #KEYS then return 0 end
 if present > 0 then return -1 end
 for _, command in ipairs(cjson.decode(ARGV[2])) do redis.call(unpack(command)) end
-for i, key in ipairs(KEYS) do redis.call('SET', key, '1', 'EX', ARGV[1]) end
+for i, key in ipairs(KEYS) do redis.call('SET', key, ARGV[3], 'EX', ARGV[1]) end
 return 1
 `;
 
@@ -49,7 +59,7 @@ export async function applyOnce(group: string, eventId: string, commands: RedisC
 export async function applyAllOnce(group: string, eventIds: string[], commands: RedisCommand[]): Promise<boolean> {
   if (eventIds.length === 0) return false;
   const keys = eventIds.map((id) => appliedKey(group, id));
-  const result = await redis().eval(APPLY_ONCE, keys.length, ...keys, APPLIED_MARKER_TTL_SECONDS, JSON.stringify(commands));
+  const result = await redis().eval(APPLY_ONCE, keys.length, ...keys, APPLIED_MARKER_TTL_SECONDS, JSON.stringify(commands), MARKER_WITHOUT_DIGEST);
   if (result === -1) throw new Error(`Some of ${eventIds.length} events were applied by ${group} and some not: aggregate only unapplied events`);
   return result === 1;
 }

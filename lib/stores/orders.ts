@@ -5,27 +5,57 @@
  * @example
  * await orderStore.completeStep('payment-service', order, eventId, 'initiated', [['HSET', paymentKey, 'amount', order.total]]);
  */
+import { z } from 'zod';
 import type { OrderPlaced } from '../../events/catalog';
 import { applyOnce, type RedisCommand } from './once';
 import { keyPrefix, redis } from './redis';
 
-export interface OrderStep {
-  status: string;
-  at: string;
-}
+/** What one service did with an order. A schema (not only a type) so GET /orders/{id} documents it (docs/openapi.json). */
+export const orderStep = z.object({ status: z.string(), at: z.string().meta({ description: 'When (RFC 3339).' }) });
+export type OrderStep = z.infer<typeof orderStep>;
 
-export interface OrderView {
-  order_id: string;
-  customer_id: string;
-  total: number;
-  created_at: string;
-  /** Per consumer group: what it did with the order. */
-  steps: Record<string, OrderStep>;
-}
+/** An order as GET /orders/{id} answers it. */
+export const orderView = z.object({
+  order_id: z.string(),
+  customer_id: z.string(),
+  total: z.number(),
+  created_at: z.string(),
+  steps: z.record(z.string(), orderStep).meta({ description: 'Per consumer group: what it did with the order.' }),
+});
+export type OrderView = z.infer<typeof orderView>;
 
 export const orderKey = (orderId: string) => `${keyPrefix()}order:${orderId}`;
 /** How many orders each step reached, field `<group>:<status>` (for GET /stats). */
 export const orderStepCountsKey = () => `${keyPrefix()}orders:steps`;
+/** The outbox of sent confirmations, newest last. */
+export const sentConfirmationsKey = () => `${keyPrefix()}email:sent`;
+
+/**
+ * How long an order's view (and its per-order keys such as a payment) lives after its last step:
+ * longer than the applied markers (21 days), so a redelivery always finds it.
+ */
+export const ORDER_VIEW_TTL_SECONDS = 30 * 24 * 60 * 60;
+/**
+ * Confirmations the outbox keeps (the newest): about 1 MB. As many as one full-scale fault-suite
+ * scenario sends (FAULT_REQUESTS 10,000), whose reconciliation reads the outbox for duplicates.
+ */
+export const MAX_SENT_CONFIRMATIONS = 10_000;
+
+/** Appends a confirmation to the outbox, keeping the newest {@link MAX_SENT_CONFIRMATIONS}. */
+export function sentConfirmationCommands(confirmation: string): RedisCommand[] {
+  return [
+    ['RPUSH', sentConfirmationsKey(), confirmation],
+    ['LTRIM', sentConfirmationsKey(), -MAX_SENT_CONFIRMATIONS, -1],
+  ];
+}
+
+/** Writes a per-order hash that expires with the order's view. */
+export function perOrderHash(key: string, fields: Record<string, string | number>): RedisCommand[] {
+  return [
+    ['HSET', key, ...Object.entries(fields).flat()],
+    ['EXPIRE', key, ORDER_VIEW_TTL_SECONDS],
+  ];
+}
 
 export const orderStore = {
   /** Records that `group` did its step for `order`, together with `effect`, exactly once per event. */
@@ -36,6 +66,7 @@ export const orderStore = {
       ...effect,
       ['HSET', key, 'order_id', order.order_id, 'customer_id', order.customer_id, 'total', order.total, 'created_at', order.created_at],
       ['HSET', key, `step:${group}`, JSON.stringify(step)],
+      ['EXPIRE', key, ORDER_VIEW_TTL_SECONDS],
       ['HINCRBY', orderStepCountsKey(), `${group}:${status}`, 1],
     ]);
   },

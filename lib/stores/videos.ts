@@ -10,6 +10,7 @@
  * await videoStore.completeStep('transcode-service', eventId, video, 'transcoded', { formats: '["720p"]' });
  * const view = await videoStore.get(videoId);   // { status: 'transcoded', steps: { uploaded: '...', transcoded: '...' }, ... }
  */
+import { z } from 'zod';
 import type { VideoUploaded } from '../../events/catalog';
 import { applyOnce, type RedisCommand } from './once';
 import { keyPrefix, redis } from './redis';
@@ -18,18 +19,19 @@ import { keyPrefix, redis } from './redis';
 export const VIDEO_STAGES = ['uploaded', 'transcoded', 'ready', 'indexed'] as const;
 export type VideoStage = (typeof VIDEO_STAGES)[number];
 
-export interface VideoView {
-  video_id: string;
-  user_id: string;
-  status: VideoStage;
-  s3_key?: string;
-  size_bytes?: number;
-  formats?: string[];
-  duration_seconds?: number;
-  thumbnail_url?: string;
-  /** When each stage was reached (RFC 3339). */
-  steps: Partial<Record<VideoStage, string>>;
-}
+/** A video as GET /videos/{id} answers it. A schema (not only a type) so the route documents it (docs/openapi.json). */
+export const videoView = z.object({
+  video_id: z.string(),
+  user_id: z.string(),
+  status: z.enum(VIDEO_STAGES),
+  s3_key: z.string().optional(),
+  size_bytes: z.number().optional(),
+  formats: z.array(z.string()).optional(),
+  duration_seconds: z.number().optional(),
+  thumbnail_url: z.string().optional(),
+  steps: z.partialRecord(z.enum(VIDEO_STAGES), z.string()).meta({ description: 'When each stage was reached (RFC 3339).' }),
+});
+export type VideoView = z.infer<typeof videoView>;
 
 export const videoKey = (videoId: string) => `${keyPrefix()}video:${videoId}`;
 /** How many videos reached each stage (each counted once per video, by the step that reaches it). */
@@ -39,6 +41,24 @@ export const videoIndexKeys = {
   byUser: (userId: string) => `${keyPrefix()}video-index:user:${userId}`,
   recent: () => `${keyPrefix()}video-index:recent`,
 };
+
+/**
+ * How long a video's view and its owner's index live after their last write (longer than the
+ * applied markers, 21 days); the recent-videos index keeps the newest {@link MAX_RECENT_VIDEOS}.
+ */
+export const VIDEO_VIEW_TTL_SECONDS = 30 * 24 * 60 * 60;
+export const MAX_RECENT_VIDEOS = 1000;
+
+/** A video joins its owner's index and the recent-videos index, both bounded. */
+export function indexCommands(video: { video_id: string; user_id: string }, at = Date.now()): RedisCommand[] {
+  const byUser = videoIndexKeys.byUser(video.user_id);
+  return [
+    ['SADD', byUser, video.video_id],
+    ['EXPIRE', byUser, VIDEO_VIEW_TTL_SECONDS],
+    ['ZADD', videoIndexKeys.recent(), at, video.video_id],
+    ['ZREMRANGEBYRANK', videoIndexKeys.recent(), 0, -(MAX_RECENT_VIDEOS + 1)],
+  ];
+}
 
 /** Group name of the upload's own once-marker (the HTTP function, not a consumer). */
 const UPLOAD_WRITER = 'video-upload';
@@ -50,6 +70,7 @@ export const videoStore = {
     return applyOnce(UPLOAD_WRITER, eventId, [
       ['HSET', key, 'video_id', video.video_id, 'user_id', video.user_id, 's3_key', video.s3_key, 'size_bytes', video.size_bytes],
       ['HSETNX', key, 'at:uploaded', at],
+      ['EXPIRE', key, VIDEO_VIEW_TTL_SECONDS],
       ['HINCRBY', videoStagesKey(), 'uploaded', 1],
     ]);
   },
@@ -70,6 +91,7 @@ export const videoStore = {
     return applyOnce(group, eventId, [
       ...effect,
       ['HSET', key, 'video_id', video.video_id, 'user_id', video.user_id, ...Object.entries(fields).flat(), `at:${stage}`, new Date().toISOString()],
+      ['EXPIRE', key, VIDEO_VIEW_TTL_SECONDS],
       ['HINCRBY', videoStagesKey(), stage, 1],
     ]);
   },

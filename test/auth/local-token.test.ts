@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { decodeJwt } from 'jose';
 import { parse } from 'yaml';
 import { LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER, verifyLocalToken } from '../../lib/http/local-jwt';
+import { OPERATOR_SCOPE, scopesOf } from '../../lib/http/scopes';
 
 const ROOT = resolve(__dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'token-script-'));
@@ -37,6 +38,18 @@ describe('npm run token', () => {
     // The generated key is private to its owner.
     expect(statSync(keyFile).mode & 0o077).toBe(0);
     expect(JSON.parse(readFileSync(keyFile, 'utf8')).note).toMatch(/Local development only/);
+  });
+
+  it('signs the scopes given with --scope (repeatable), which local verification keeps', async () => {
+    const out = execFileSync(
+      join(ROOT, 'node_modules/.bin/tsx'),
+      ['scripts/token.ts', '--sub', 'ops-1', '--scope', OPERATOR_SCOPE, '--scope', 'openid profile', '--scope', OPERATOR_SCOPE],
+      { cwd: ROOT, env: { ...process.env, LOCAL_JWT_KEY_FILE: keyFile }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    process.env.LOCAL_JWT_KEY_FILE = keyFile;
+    const claims = await verifyLocalToken(out.trim(), { issuer: LOCAL_JWT_ISSUER, audience: LOCAL_JWT_AUDIENCE });
+    expect(claims).toMatchObject({ sub: 'ops-1', scope: `${OPERATOR_SCOPE} openid profile` });
+    expect(scopesOf(claims)).toContain(OPERATOR_SCOPE);
   });
 
   it('uses the issuer and audience of the local stage in serverless.yml', () => {

@@ -1,7 +1,8 @@
 /** GET /orders/{id}: each service's step, for the order's own customer only. */
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { handler as getOrder } from '../../functions/getOrder';
-import { orderStore } from '../../lib/stores/orders';
+import { orderStore, orderView } from '../../lib/stores/orders';
 import { closeRedis } from '../../lib/stores/redis';
 import { invokeHttp } from '../support/http';
 
@@ -22,6 +23,8 @@ it('shows the steps of the caller’s own order', async () => {
   const response = await invokeHttp(getOrder, { method: 'GET', subject: 'customer-get', pathParameters: { id: order.order_id } });
   expect(response.status).toBe(200);
   expect(response.json).toMatchObject({ order_id: order.order_id, customer_id: 'customer-get', steps: { 'inventory-service': { status: 'reserved' } } });
+  // The answer is what docs/openapi.json documents, field for field.
+  expect(z.strictObject(orderView.shape).safeParse(response.json).error?.issues ?? []).toEqual([]);
 });
 
 it('answers 404 for another customer’s order and for an unknown one', async () => {

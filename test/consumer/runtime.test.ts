@@ -7,7 +7,6 @@ import middy from '@middy/core';
 import type { Message } from 'kafkajs';
 import { z } from 'zod';
 import { type OrderPlaced, orderPlaced } from '../../events/catalog';
-import { parsePartitionKey } from '../../lib/consumer/decode';
 import { leaseKey } from '../../lib/consumer/idempotency';
 import { type BatchItem, type ConsumerRecord, kafkaBatchConsumer, kafkaConsumer, NonRetryableError, RetryableError } from '../../lib/consumer/index';
 import { applyAllOnce, wasApplied } from '../../lib/stores/once';
@@ -43,20 +42,6 @@ afterAll(async () => {
   await closeRedis();
 });
 
-describe('partition keys', () => {
-  it.each([
-    ['order.placed-3', 'order.placed', 3],
-    ['my-topic.v2-beta-11', 'my-topic.v2-beta', 11],
-    ['a-0', 'a', 0],
-  ])('%s splits on the last dash', (id, topic, partition) => {
-    expect(parsePartitionKey(id)).toEqual({ topic, partition });
-  });
-
-  it.each(['nodash', 'topic-', 'topic-x', '-3'])('%s is rejected', (id) => {
-    expect(() => parsePartitionKey(id)).toThrow(/not "<topic>-<partition>"/);
-  });
-});
-
 describe('AWS and Powertools sample events', () => {
   const text = testTopic('mytopic', z.string());
   const product = testTopic('mytopic', z.object({ id: z.number(), name: z.string(), price: z.number() }));
@@ -86,7 +71,7 @@ describe('AWS and Powertools sample events', () => {
     expect(Number.isNaN(Date.parse(header(letter as Message, 'x-dlq-failed-at')))).toBe(false);
   });
 
-  it('the Powertools sample: key, absent key and null key, headers decoded, event id falls back to topic-partition-offset', async () => {
+  it('the Powertools sample: key, absent key and null key, headers decoded, event id falls back to coordinates, timestamp and content digest', async () => {
     const seen: ConsumerRecord[] = [];
     const values: unknown[] = [];
     const response = await kafkaConsumer({ group: group(), topic: product }, async (value, r) => {
@@ -107,8 +92,16 @@ describe('AWS and Powertools sample events', () => {
       timestamp: 1545084650987,
       timestampType: 'CREATE_TIME',
       headers: { headerKey: 'headerValue' },
-      eventId: 'mytopic-0-15',
     });
+    // Same value; keys present, absent and null (absent and null digest alike).
+    expect(seen.map((r) => r.eventId)).toEqual([
+      expect.stringMatching(/^mytopic-0-15@1545084650987#[\w-]{22}$/),
+      expect.stringMatching(/^mytopic-0-16@1545084650988#[\w-]{22}$/),
+      expect.stringMatching(/^mytopic-0-17@1545084650989#[\w-]{22}$/),
+    ]);
+    const digests = seen.map((r) => r.eventId.split('#')[1]);
+    expect(digests[0]).not.toBe(digests[1]);
+    expect(digests[1]).toBe(digests[2]);
   });
 
   it('reads a partition given as a string, as some third-party samples show', async () => {

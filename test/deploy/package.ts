@@ -17,6 +17,8 @@ export const CLOUD_PARAMS = {
   jwtIssuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
   jwtAudience: 'test-client-id',
   redisUrl: 'rediss://master.cache.example.euw1.cache.amazonaws.com:6379',
+  redisUser: 'kafka-lambda-system',
+  redisCacheName: 'orders-cache',
   dashboardOrigin: 'https://dashboard.example.com',
 } as const;
 

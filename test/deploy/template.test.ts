@@ -4,6 +4,7 @@
  * event catalog, VPC, runtime, topics, throttling.
  */
 import { consumerGroups, deadLetterTopicFor, monitors, publishers, topicOfGroup, topics } from '../../events/catalog';
+import { OPERATOR_SCOPE } from '../../lib/http/scopes';
 import { topicSpecs } from '../../lib/kafka/topics';
 import { kafkaRecordFilter } from '../../lib/local/filter/kafka-record';
 import { type CfnResource, CLOUD_PARAMS, packageStage, resourcesOfType, type Template } from './package';
@@ -16,6 +17,8 @@ const topicArn = (topic: string) => `${ACCOUNT_PREFIX}:topic/${CLUSTER_PATH}/${t
 const groupArn = (group: string) => `${ACCOUNT_PREFIX}:group/${CLUSTER_PATH}/${group}`;
 const SERVICE_PREFIX = 'kafka-lambda-system-dev-';
 const PUBLIC_ROUTES = new Set(['GET /health', 'GET /dashboard']);
+const PUBLIC_FUNCTIONS = new Set(['health', 'dashboard']);
+const OPERATOR_ROUTES = new Set(['GET /stats']);
 
 let template: Template;
 
@@ -76,7 +79,7 @@ function expectedKafkaGrants(logicalId: string, name: string): string[] {
   for (const group of groups) {
     on(topicArn(topicOfGroup(group).name), 'kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData');
     on(groupArn(group), 'kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup');
-    on(clusterArn, 'kafka-cluster:DescribeClusterDynamicConfiguration');
+    on(clusterArn, 'kafka-cluster:DescribeCluster', 'kafka-cluster:DescribeClusterDynamicConfiguration');
     written.push(deadLetterTopicFor(group), ...(publishers[group] ?? []));
   }
   if (groups.length === 0) written.push(...(publishers[name] ?? []));
@@ -175,10 +178,12 @@ describe('authenticated gateway', () => {
       if (PUBLIC_ROUTES.has(key)) {
         expect({ key, auth: route.Properties.AuthorizationType }).toEqual({ key, auth: undefined });
       } else {
-        expect({ key, auth: route.Properties.AuthorizationType, id: route.Properties.AuthorizerId }).toEqual({
+        expect({ key, auth: route.Properties.AuthorizationType, id: route.Properties.AuthorizerId, scopes: route.Properties.AuthorizationScopes }).toEqual({
           key,
           auth: 'JWT',
           id: { Ref: authorizerId },
+          // Operator routes need the operator scope; customer routes take any valid token.
+          scopes: OPERATOR_ROUTES.has(key) ? [OPERATOR_SCOPE] : undefined,
         });
       }
     }
@@ -194,12 +199,20 @@ describe('authenticated gateway', () => {
 });
 
 describe('functions', () => {
-  it('run in the cluster’s VPC on nodejs22.x or newer', () => {
+  it('run in the cluster’s VPC on nodejs22.x or newer, but for the public ones', () => {
     for (const [, fn] of functions()) {
-      expect(fn.Properties.VpcConfig).toEqual({
-        SubnetIds: { 'Fn::Split': [',', CLOUD_PARAMS.subnetIds] },
-        SecurityGroupIds: { 'Fn::Split': [',', CLOUD_PARAMS.securityGroupIds] },
+      const name = shortName(fn);
+      if (PUBLIC_FUNCTIONS.has(name)) {
+        // Public functions need neither Kafka nor Redis, and a reserved share of concurrency.
+        expect({ name, vpc: fn.Properties.VpcConfig, reserved: fn.Properties.ReservedConcurrentExecutions }).toEqual({ name, vpc: undefined, reserved: 5 });
+        expect(grants(statementsOf(fn), ['ec2'])).toEqual([]);
+        continue;
+      }
+      expect({ name, vpc: fn.Properties.VpcConfig }).toEqual({
+        name,
+        vpc: { SubnetIds: { 'Fn::Split': [',', CLOUD_PARAMS.subnetIds] }, SecurityGroupIds: { 'Fn::Split': [',', CLOUD_PARAMS.securityGroupIds] } },
       });
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
       const version = Number(/^nodejs(\d+)\.x$/.exec(String(fn.Properties.Runtime))?.[1]);
       expect(version).toBeGreaterThanOrEqual(22);
     }

@@ -13,12 +13,13 @@ import { Kafka, logLevel } from 'kafkajs';
 import { signLocalToken } from '../../lib/http/local-jwt';
 import { provision, topicSpecs } from '../../lib/kafka/topics';
 import { freePort, type RunningBroker, startBroker } from '../../lib/local/broker';
+import { DEV_REDIS_PREFIX } from '../../lib/local/dev-data';
 import { spawnTied, type TiedProcess } from '../../lib/local/process';
 
 const ROOT = resolve(__dirname, '../..');
 const SERVERLESS = join(ROOT, 'node_modules/serverless/bin/serverless.js');
 /** The key prefix serverless.yml gives the local stage. */
-export const SYSTEM_REDIS_PREFIX = 'kafka-lambda-system:local:';
+export const SYSTEM_REDIS_PREFIX = DEV_REDIS_PREFIX;
 
 export class LocalSystem {
   broker!: RunningBroker;
@@ -117,7 +118,7 @@ export class LocalSystem {
           ...process.env,
           KAFKA_BROKERS: this.kafkaBrokers,
           REDIS_URL: this.redisUrl,
-          // The prefix reconcile.ts reads (the local stage would take the jest run's REDIS_PREFIX).
+          // The system's own Redis server, so the dev prefix is safe to use (reconcile.ts reads it).
           REDIS_PREFIX: SYSTEM_REDIS_PREFIX,
           LOG_LEVEL: 'WARN',
           // Relative to the service folder (serverless-esbuild joins it): a build folder of its own.

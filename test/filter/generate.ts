@@ -36,17 +36,8 @@ export interface GeneratedCase extends FilterCase {
   operators: Set<Operator>;
 }
 
-/** mulberry32: small, fast, deterministic. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The project's seeded PRNG (shared with the suite sequencer).
+const { random } = require('../support/seeded-random') as { random: (seed: number) => () => number };
 
 const STRINGS = [
   'page_view',

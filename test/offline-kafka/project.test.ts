@@ -11,7 +11,8 @@ jest.setTimeout(240_000);
 let offline: OfflineProcess;
 
 beforeAll(async () => {
-  offline = await startOffline({ cwd: ROOT });
+  // Its triggers process what other suites left on the shared topics: their effects stay apart.
+  offline = await startOffline({ cwd: ROOT, env: { REDIS_PREFIX: `${process.env.REDIS_PREFIX}offline-project:` } });
 }, 180_000);
 
 afterAll(async () => {

@@ -8,6 +8,8 @@ export interface HttpEventOptions {
   headers?: Record<string, string>;
   /** Token subject; `null` for a request the authorizer did not authenticate. */
   subject?: string | null;
+  /** Scopes the token grants (AWS passes them as `scope` claim and as `authorizer.jwt.scopes`). */
+  scopes?: string[];
   pathParameters?: Record<string, string>;
   isBase64Encoded?: boolean;
 }
@@ -37,7 +39,16 @@ export function httpEvent(options: HttpEventOptions = {}): APIGatewayProxyEventV
       stage: '$default',
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
-      ...(subject === null ? {} : { authorizer: { jwt: { claims: { sub: subject, iss: 'test', aud: 'test' }, scopes: [] } } }),
+      ...(subject === null
+        ? {}
+        : {
+            authorizer: {
+              jwt: {
+                claims: { sub: subject, iss: 'test', aud: 'test', ...(options.scopes ? { scope: options.scopes.join(' ') } : {}) },
+                scopes: options.scopes ?? [],
+              },
+            },
+          }),
     },
   } as unknown as APIGatewayProxyEventV2;
 }

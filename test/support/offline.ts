@@ -18,8 +18,8 @@ export interface ProjectOffline {
   stop(): Promise<void>;
 }
 
-/** Starts it and resolves once its output contains `readyLine`. */
-export async function startProjectOffline(name: string, readyLine: string): Promise<ProjectOffline> {
+/** Starts it and resolves once its output contains `readyLine`; `redisPrefix` defaults to the run's. */
+export async function startProjectOffline(name: string, readyLine: string, options: { redisPrefix?: string } = {}): Promise<ProjectOffline> {
   const work = `.local/esbuild-${name}-${process.pid}`;
   const [httpPort, lambdaPort] = [await freePort(), await freePort()];
   let output = '';
@@ -33,7 +33,7 @@ export async function startProjectOffline(name: string, readyLine: string): Prom
       env: {
         ...process.env,
         // The functions write under this run's prefix, never into the data of `npm run dev`.
-        REDIS_PREFIX: process.env.REDIS_PREFIX,
+        REDIS_PREFIX: options.redisPrefix ?? process.env.REDIS_PREFIX,
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
         AWS_REGION: 'us-east-1',

@@ -4,6 +4,7 @@
  * Kafka trigger would drive it: its input topic is read back from Kafka and the batch handed to
  * the step's handler. Redeliveries are forced by handing the same batch over again.
  */
+import { z } from 'zod';
 import { videoReady, videoTranscoded, videoUploaded } from '../../events/catalog';
 import { handler as getVideo } from '../../functions/getVideo';
 import { handler as searchIndex } from '../../functions/searchIndex';
@@ -15,7 +16,7 @@ import { derivedEventId } from '../../lib/kafka/derived-id';
 import { HEADER } from '../../lib/kafka/headers';
 import { disconnectProducer } from '../../lib/kafka/publisher';
 import { closeRedis, redis } from '../../lib/stores/redis';
-import { videoIndexKeys, videoStore } from '../../lib/stores/videos';
+import { videoIndexKeys, videoStore, videoView } from '../../lib/stores/videos';
 import { invokeHttp, lambdaContext } from '../support/http';
 import { endOffsets, mskEventOf, type ReadRecord, readRecords } from '../support/kafka';
 
@@ -91,6 +92,8 @@ test('a video posted over HTTP reaches indexed through transcode, thumbnail and 
   expect(step3.response.batchItemFailures).toEqual([]);
 
   const done = await view(videoId, 'owner-1');
+  // The answer is what docs/openapi.json documents, field for field.
+  expect(z.strictObject(videoView.shape).safeParse(done.json).error?.issues ?? []).toEqual([]);
   expect(done.json).toMatchObject({ status: 'indexed', formats: ['480p', '720p', '1080p'], thumbnail_url: `https://thumbnails.example.com/${videoId}.jpg` });
   const steps = (done.json?.steps ?? {}) as Record<string, string>;
   const times = ['uploaded', 'transcoded', 'ready', 'indexed'].map((s) => Date.parse(steps[s] as string));
@@ -176,4 +179,16 @@ test('bad uploads are refused with the field named and publish nothing', async (
   }
   expect(await endOffsets(videoUploaded.name)).toEqual(before);
   expect((await view('not-a-uuid', 'owner-4')).status).toBe(400);
+});
+
+test('an upload cannot name another user’s object: s3_key must be under the caller’s own prefix', async () => {
+  const before = await endOffsets(videoUploaded.name);
+  for (const s3_key of ['uploads/owner-6/clip.mp4', 'uploads/owner-5/../owner-6/clip.mp4', 'uploads/owner-5/', 'clip.mp4', 'uploads/owner-55/clip.mp4']) {
+    const response = await invokeHttp(uploadVideo, { path: '/videos', body: { s3_key, size_bytes: 10 }, subject: 'owner-5' });
+    expect({ s3_key, status: response.status, type: response.headers['content-type'] }).toEqual({ s3_key, status: 400, type: 'application/problem+json' });
+    expect(response.json?.errors).toEqual([{ field: 's3_key', message: 'Must start with uploads/owner-5/ and name an object' }]);
+  }
+  expect(await endOffsets(videoUploaded.name)).toEqual(before);
+  // The caller's own prefix is accepted.
+  await upload('owner-5', { s3_key: 'uploads/owner-5/holiday/clip.mp4', size_bytes: 10 });
 });
