@@ -9,6 +9,8 @@
  *   (partial batch responses, retries, bisect) and its group's dead-letter topic as on-failure
  *   destination, through `resources.extensions` — which `serverless offline` reads too — unless
  *   the mapping's own extension entry says otherwise;
+ * - checks every `msk` event's `filterPatterns` (osls turns them into the mapping's FilterCriteria)
+ *   with the local filter engine, so a pattern Lambda would refuse fails packaging;
  * - makes every Kafka event source mapping wait for the deploy-time topics (`Custom::KafkaTopics`);
  * - refuses an HTTP route without the JWT authorizer unless it is listed as public; puts the
  *   operator scope on operator routes and takes public functions out of the VPC (lib/deploy/routes.ts);
@@ -25,6 +27,7 @@
  *   custom.kafkaTrigger             mapping properties every Kafka trigger gets
  */
 import { deadLetterTopicFor } from '../../events/catalog';
+import { kafkaRecordFilter } from '../local/filter/kafka-record';
 import { clusterNameToken, mskArns } from './arns';
 import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements, type RedisIdentity, redisStatements } from './iam';
 import { type PollerConfig, pollerProblems, withPollerGroup } from './pollers';
@@ -170,8 +173,16 @@ export class DeployPlugin {
     const extensions = service.resources.extensions;
     for (const name of service.getAllFunctions()) {
       for (const event of service.getFunction(name).events ?? []) {
-        const msk = event.msk as { arn?: unknown; topic?: string; consumerGroupId?: string } | undefined;
+        const msk = event.msk as { arn?: unknown; topic?: string; consumerGroupId?: string; filterPatterns?: unknown[] } | undefined;
         if (!msk?.topic || !msk.consumerGroupId) continue;
+        // A pattern Lambda would refuse (or one naming a field other than the value) fails here, not at deploy.
+        if (msk.filterPatterns) {
+          try {
+            kafkaRecordFilter(msk.filterPatterns.map((pattern) => JSON.stringify(pattern)));
+          } catch (error) {
+            throw new Error(`Function "${name}", msk event on ${msk.topic}: filterPatterns: ${(error as Error).message}`);
+          }
+        }
         const logicalId = naming.getMSKEventLogicalId(name, clusterNameToken(msk.arn), msk.topic);
         const own = extensions[logicalId] ?? {};
         extensions[logicalId] = {

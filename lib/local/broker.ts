@@ -13,9 +13,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { ensureMavenJars, jarCacheRoot } from './maven';
 import { spawnTied } from './process';
 
 /** The Kafka version every local broker, test and `localstack-compose.yml` uses (chosen by `scripts/kafka-smoke.ts`). */
@@ -57,8 +58,7 @@ export class BrokerSetupError extends Error {
 }
 
 export function kafkaCacheDir(version = KAFKA_VERSION): string {
-  const base = process.env.KAFKA_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kafka-lambda-system');
-  return join(base, `kafka-${version}`);
+  return join(jarCacheRoot(), `kafka-${version}`);
 }
 
 /** Fails with a clear message unless `java` is Java 17 or newer. */
@@ -82,32 +82,19 @@ export function assertJava17(): void {
 
 /** Downloads Kafka and its dependencies from Maven Central into the cache, once. Returns the jar folder. */
 export function ensureKafkaJars(version = KAFKA_VERSION): string {
-  const dir = kafkaCacheDir(version);
-  const libs = join(dir, 'libs');
-  if (existsSync(join(dir, '.complete'))) return libs;
-  mkdirSync(dir, { recursive: true });
-  const pom = `<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>local</groupId><artifactId>kafka-local-broker</artifactId><version>1</version><packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${version}</version></dependency>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>${version}</version></dependency>
-    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>${LOG4J_VERSION}</version></dependency>
-    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>${LOG4J_VERSION}</version></dependency>
-  </dependencies>
-</project>
-`;
-  writeFileSync(join(dir, 'pom.xml'), pom);
-  process.stderr.write(`Fetching Apache Kafka ${version} from Maven Central into ${dir} (first use only)...\n`);
+  const kafka = (artifactId: string) => ({ groupId: 'org.apache.kafka', artifactId, version });
+  const log4j = (artifactId: string) => ({ groupId: 'org.apache.logging.log4j', artifactId, version: LOG4J_VERSION });
   try {
-    execFileSync('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
+    return ensureMavenJars(
+      kafkaCacheDir(version),
+      [kafka('kafka_2.13'), kafka('kafka-tools'), log4j('log4j-core'), log4j('log4j-slf4j-impl')],
+      `Apache Kafka ${version}`,
+    );
   } catch (error) {
     throw new BrokerSetupError(
       `Could not fetch Apache Kafka ${version} with Maven (is \`mvn\` installed and Maven Central reachable?): ${(error as Error).message}`,
     );
   }
-  writeFileSync(join(dir, '.complete'), new Date().toISOString());
-  return libs;
 }
 
 /** A TCP port nothing listens on right now. */

@@ -3,63 +3,26 @@
  * valid token — even those serverless-offline alone would let through — and the customer of a
  * checkout is the token's subject whatever the headers say.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { signLocalToken } from '../../lib/http/local-jwt';
 import { OPERATOR_SCOPE } from '../../lib/http/scopes';
-import { freePort } from '../../lib/local/broker';
 import { endOffsets, readRecords } from '../support/kafka';
+import { type ProjectOffline, startProjectOffline } from '../support/offline';
 
-const ROOT = resolve(__dirname, '../..');
-const work = `.local/esbuild-offline-test-${process.pid}`;
-let offline: ChildProcess;
+let offline: ProjectOffline;
 let base: string;
-let output = '';
 
 // Tokens are signed with the developer's local key (.local/dev-jwt-key.json, created if missing),
 // the one the functions under serverless-offline verify against, as with `npm run token`.
 beforeAll(async () => {
   delete process.env.LOCAL_JWT_KEY_FILE;
-  const [httpPort, lambdaPort] = [await freePort(), await freePort()];
-  base = `http://127.0.0.1:${httpPort}`;
-  offline = spawn(
-    join(ROOT, 'node_modules/.bin/serverless'),
-    ['offline', 'start', '--stage', 'local', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
-    {
-      cwd: ROOT,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_REGION: 'us-east-1',
-        ESBUILD_WORK_FOLDER: work,
-        // Its triggers process what other suites left on the shared topics: their effects stay apart.
-        REDIS_PREFIX: `${process.env.REDIS_PREFIX}auth-offline:`,
-      },
-    },
-  );
-  await new Promise<void>((ready, fail) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Server ready')) ready();
-    };
-    offline.stdout?.on('data', onData);
-    offline.stderr?.on('data', onData);
-    offline.on('exit', (code) => fail(new Error(`serverless offline exited with ${code}:\n${output}`)));
-  });
+  // Its triggers process what other suites left on the shared topics: their effects stay apart.
+  offline = await startProjectOffline('offline-test', 'Server ready', { redisPrefix: `${process.env.REDIS_PREFIX}auth-offline:` });
+  base = offline.base;
 }, 120_000);
 
 afterAll(async () => {
-  if (offline?.pid && offline.exitCode === null) {
-    const exited = new Promise((done) => offline.on('exit', done));
-    process.kill(-offline.pid, 'SIGTERM');
-    await exited;
-  }
-  rmSync(join(ROOT, work), { recursive: true, force: true });
+  await offline?.stop();
 });
 
 const order = JSON.stringify({ items: [{ product_id: 'SKU-9', quantity: 1, price: 3 }] });

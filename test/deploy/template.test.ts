@@ -6,6 +6,7 @@
 import { consumerGroups, deadLetterTopicFor, monitors, publishers, topicOfGroup, topics } from '../../events/catalog';
 import { OPERATOR_SCOPE } from '../../lib/http/scopes';
 import { topicSpecs } from '../../lib/kafka/topics';
+import { kafkaRecordFilter } from '../../lib/local/filter/kafka-record';
 import { type CfnResource, CLOUD_PARAMS, packageStage, resourcesOfType, type Template } from './package';
 
 // Written out here rather than derived with lib/deploy/arns.ts, so a mistake there shows up.
@@ -247,6 +248,29 @@ describe('Kafka triggers', () => {
       // A mapping starts only once its topics exist.
       expect([mapping.DependsOn].flat()).toContain('KafkaTopics');
     }
+  });
+
+  it('filters the analytics mappings on the event type, and no other mapping', () => {
+    const filters = Object.fromEntries(
+      resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, m]) => [
+        (m.Properties.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId: string }).ConsumerGroupId,
+        m.Properties.FilterCriteria,
+      ]),
+    );
+    expect(filters).toEqual({
+      ...Object.fromEntries(consumerGroups.map((group) => [group, undefined])),
+      'page-views': { Filters: [{ Pattern: '{"value":{"type":["page_view"]}}' }] },
+      'search-terms': { Filters: [{ Pattern: '{"value":{"type":["search"]}}' }] },
+    });
+    // The deployed patterns, run by the local filter engine: each lets through exactly its event type.
+    const delivered = (group: string) => {
+      const filter = kafkaRecordFilter((filters[group] as { Filters: { Pattern: string }[] }).Filters.map((f) => f.Pattern));
+      return (['page_view', 'click', 'search'] as const).filter((type) =>
+        filter.matches(Buffer.from(JSON.stringify({ type, user_id: 'u', session_id: 's', payload: {}, timestamp: '2026-01-01T00:00:00Z' }))),
+      );
+    };
+    expect(delivered('page-views')).toEqual(['page_view']);
+    expect(delivered('search-terms')).toEqual(['search']);
   });
 });
 

@@ -5,17 +5,7 @@
  */
 const Sequencer = require('@jest/test-sequencer').default;
 
-/** mulberry32: a tiny seeded PRNG, enough to shuffle a few dozen suites reproducibly. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { random } = require('./seeded-random');
 
 function chosenSeed() {
   const given = process.env.TEST_SEED;

@@ -62,6 +62,8 @@ export interface MappingConfig {
   onFailureOther?: string;
   /** The function's timeout. */
   timeoutMs: number;
+  /** FilterCriteria.Filters[].Pattern: JSON patterns, ORed; empty: every record is delivered. */
+  filterPatterns: string[];
 }
 
 export interface PluginSettings {
@@ -195,7 +197,18 @@ function build(
     onFailureTopic: kafkaDestination,
     onFailureOther: destinationString && !kafkaDestination ? destinationString : undefined,
     timeoutMs: input.timeoutMs,
+    filterPatterns: filterPatterns(extension.FilterCriteria, event.filterPatterns),
   };
+}
+
+/**
+ * The mapping's filter patterns: an extension's FilterCriteria wins (it replaces the generated one
+ * in CloudFormation); else the event's `filterPatterns`, serialised as osls serialises them.
+ */
+function filterPatterns(criteria: unknown, eventPatterns: unknown): string[] {
+  const filters = (criteria as { Filters?: unknown } | undefined)?.Filters;
+  if (Array.isArray(filters)) return filters.map((f) => String((f as { Pattern?: unknown }).Pattern ?? ''));
+  return Array.isArray(eventPatterns) ? eventPatterns.map((pattern) => JSON.stringify(pattern)) : [];
 }
 
 function extensionProperties(service: ServiceLike, logicalId: string): Record<string, unknown> {

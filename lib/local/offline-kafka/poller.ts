@@ -18,11 +18,13 @@
  * - A retry waits a short, growing backoff with only its partition paused.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { KafkaRecordFilter } from '../filter/kafka-record';
 import { assembleBatch } from './assemble';
 import { type CommitOffsets, OffsetCommitter } from './commits';
 import type { MappingConfig } from './config';
 import { type FailureCondition, failureMessage } from './dead-letter';
 import { bareEnvelopeSize, buildEvent, fitCount, type LambdaKafkaRecord, MAX_PAYLOAD_BYTES, partitionFrameSize, partitionKey, toLambdaRecord } from './event';
+import { FilteredBatch, mappingFilter } from './filtering';
 import type { Invoker } from './invoke';
 import { interpret } from './result';
 
@@ -47,8 +49,11 @@ interface PartitionState {
 interface PartitionWork {
   partition: number;
   key: string;
+  /** The fetched records the mapping's filters let through (all of them without filters). */
   messages: KafkaMessage[];
   records: LambdaKafkaRecord[];
+  /** What the filters left out of this fetch, for the log lines and the commit past them. */
+  filtered: FilteredBatch;
   /** The next record to invoke (those before it are committed or diverted). */
   index: number;
   state: PartitionState;
@@ -86,6 +91,10 @@ export class MappingPoller {
   private scheduled = false;
   private stopping = false;
   private readonly maxRetries: number;
+  /** FilterCriteria: records no filter matches are committed without an invocation. */
+  private readonly filter: KafkaRecordFilter | undefined;
+  /** Records filtered out since start. */
+  filteredOut = 0;
   /** Bytes of the event before any partition. */
   private readonly envelope: number;
   readonly label: string;
@@ -96,6 +105,7 @@ export class MappingPoller {
   ) {
     this.maxRetries = effectiveMaxRetries(mapping);
     this.label = `${mapping.functionKey} [${mapping.groupId}]`;
+    this.filter = mappingFilter(this.label, mapping.filterPatterns);
     this.envelope = bareEnvelopeSize(mapping);
     this.commits = new OffsetCommitter(
       // Not consumer.commitOffsets: that one silently skips the commit once the consumer is
@@ -155,7 +165,8 @@ export class MappingPoller {
     });
     this.deps.log(
       `${this.label} polling ${m.topic} (batchSize ${m.batchSize}, window ${m.batchingWindowMs} ms, retries ${m.maximumRetryAttempts}, ` +
-        `bisect ${m.bisectOnError}, partial ${m.reportBatchItemFailures}, on-failure ${m.onFailureTopic ? `kafka://${m.onFailureTopic}` : (m.onFailureOther ?? 'none')})`,
+        `bisect ${m.bisectOnError}, partial ${m.reportBatchItemFailures}, on-failure ${m.onFailureTopic ? `kafka://${m.onFailureTopic}` : (m.onFailureOther ?? 'none')}, ` +
+        `filters ${m.filterPatterns.length === 0 ? 'none' : m.filterPatterns.join(' | ')})`,
     );
   }
 
@@ -196,11 +207,15 @@ export class MappingPoller {
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     this.commitOffsets = (partitions) => payload.commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions }] });
+    // Filtered out before batching (lib/local/offline-kafka/filtering.ts).
+    const filtered = new FilteredBatch(this.filter, batch.messages);
+    this.filteredOut += filtered.filteredOut;
     const work: PartitionWork = {
       partition: batch.partition,
       key: partitionKey(batch.topic, batch.partition),
-      messages: batch.messages,
-      records: batch.messages.map((message) => toLambdaRecord(batch.topic, batch.partition, message)),
+      messages: filtered.messages,
+      records: filtered.messages.map((message) => toLambdaRecord(batch.topic, batch.partition, message)),
+      filtered,
       index: 0,
       state: this.state(batch.partition),
       phase: 'preparing',
@@ -256,7 +271,11 @@ export class MappingPoller {
     const m = this.mapping;
     const { records } = work;
     for (;;) {
-      if (this.stopping || !work.payload.isRunning() || work.payload.isStale() || work.index >= records.length) return this.end(work);
+      if (this.stopping || !work.payload.isRunning() || work.payload.isStale()) return this.end(work);
+      if (work.index >= records.length) {
+        this.commitFilteredTail(work);
+        return this.end(work);
+      }
       if (m.maximumRecordAgeSeconds >= 0) {
         const oldest = Date.now() - m.maximumRecordAgeSeconds * 1000;
         let expired = 0;
@@ -281,6 +300,16 @@ export class MappingPoller {
     }
     work.phase = 'ready';
     this.schedule();
+  }
+
+  /** Filtered-out records after the fetch's last matched one: committed without an invocation, as Lambda does. */
+  private commitFilteredTail(work: PartitionWork): void {
+    const last = work.records[work.records.length - 1];
+    const tail = work.filtered.tailEnd(last ? last.offset + 1 : 0);
+    if (tail === undefined) return;
+    const skipped = work.filtered.takeFilteredBelow(tail);
+    this.deps.log(`λ ${this.label} ${work.key} up to offset ${tail - 1}: ${skipped} record(s) filtered out, committed without invocation`);
+    this.commit(work, tail);
   }
 
   /** Dispatches on the next turn of the event loop, so that partitions ready together share a batch. */
@@ -324,7 +353,11 @@ export class MappingPoller {
     const eventRecords: Record<string, LambdaKafkaRecord[]> = {};
     for (const { work, chunk } of batch) eventRecords[work.key] = chunk;
     const count = batch.reduce((sum, { chunk }) => sum + chunk.length, 0);
-    const where = `${batch.map(({ work, chunk }) => `${work.key} offsets ${chunk[0]?.offset}-${chunk[chunk.length - 1]?.offset}`).join(', ')} (${count} record${count === 1 ? '' : 's'})`;
+    // Filtered-out records among these offsets ride along in the commit; each is counted once.
+    const skipped = batch.reduce((sum, { work, chunk }) => sum + work.filtered.takeFilteredBelow((chunk[chunk.length - 1] as LambdaKafkaRecord).offset + 1), 0);
+    const where =
+      `${batch.map(({ work, chunk }) => `${work.key} offsets ${chunk[0]?.offset}-${chunk[chunk.length - 1]?.offset}`).join(', ')} ` +
+      `(${count} record${count === 1 ? '' : 's'}${skipped > 0 ? `, ${skipped} filtered out` : ''})`;
     const heartbeat = (batch[0] as BatchEntry).work.payload.heartbeat;
     const beat = setInterval(() => heartbeat().catch(() => {}), 2000);
     const started = Date.now();
