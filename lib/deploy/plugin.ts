@@ -10,16 +10,20 @@
  *   destination, through `resources.extensions` — which `serverless offline` reads too — unless
  *   the mapping's own extension entry says otherwise;
  * - makes every Kafka event source mapping wait for the deploy-time topics (`Custom::KafkaTopics`);
- * - refuses an HTTP route without the JWT authorizer unless it is listed as public.
+ * - refuses an HTTP route without the JWT authorizer unless it is listed as public;
+ * - adds the alarms, their SNS topic and the dashboard of every consumer group (lib/deploy/alarms.ts).
  *
  * Settings, from serverless.yml:
  *   custom.deploy.stageParameters   the stage's parameters (`${param:...}`), checked and used here
  *   custom.deploy.publicRoutes      routes served without a token, e.g. `GET /health`
  *   custom.kafkaTrigger             mapping properties every Kafka trigger gets
+ *   custom.deploy.monitoring        alarm thresholds and e-mail (lib/deploy/alarms.ts)
  */
 import { deadLetterTopicFor } from '../../events/catalog';
+import { monitoringResources } from './alarms';
 import { clusterNameToken, mskArns } from './arns';
 import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements } from './iam';
+import { monitoredGroups, monitoringSettings } from './monitoring';
 import { checkStageParams, LOCAL_STAGE, rawStageParams } from './stage';
 
 interface FunctionObject {
@@ -58,6 +62,7 @@ interface Serverless {
 interface DeploySettings {
   stageParameters?: Record<string, unknown>;
   publicRoutes?: string[];
+  monitoring?: Record<string, unknown>;
 }
 
 /** Logical id of a function's generated execution role. */
@@ -216,6 +221,20 @@ export class DeployPlugin {
       resource.DependsOn = [...new Set([...dependsOn, ...topicResources.map(([id]) => id)])];
     }
     this.checkRoutesAuthorized();
+    this.addMonitoring(resources);
+  }
+
+  private addMonitoring(resources: Record<string, Resource>): void {
+    const { service } = this.serverless;
+    const functions = service.getAllFunctions().map((name) => {
+      const fn = service.getFunction(name);
+      return { name: fn.name ?? name, groups: (fn.events ?? []).map((event) => (event.msk as { consumerGroupId?: string } | undefined)?.consumerGroupId) };
+    });
+    const settings = monitoringSettings(this.settings.monitoring ?? {}, {
+      stage: this.stage,
+      hasHttpApi: 'HttpApi' in resources,
+    });
+    Object.assign(resources, monitoringResources(monitoredGroups(functions), settings));
   }
 
   private checkRoutesAuthorized(): void {
