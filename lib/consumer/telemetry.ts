@@ -1,0 +1,111 @@
+/**
+ * What the consumer runtime tells about each invocation: one span per invocation (`process <topic>`,
+ * linked to every record's producer, as OTel's messaging conventions ask for a batch), one span per
+ * record (a child of the record's producer, so a chain of steps is one trace, and linked to it and to
+ * the invocation span), the trace id on every log line, and one EMF metrics line at the end.
+ *
+ * @example
+ * const invocation = startInvocation(topic.name, group, decoded);
+ * const result = await inRecordSpan(record, group, invocation.context, () => processRecord(record, settings));
+ * invocation.finish(figures);
+ */
+import { type Context, type Link, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { log } from '../log';
+import { type BatchFigures, publishBatchMetrics } from '../telemetry/metrics';
+import { activeContext, activeTraceId, contextFromHeaders, endSpan, kafkaAttributes, runWithContext, tracer } from '../telemetry/trace';
+import type { DecodedRecord } from './decode';
+
+/** OTel keeps at most 128 links per span by default; a batch of 10,000 records links its first 128. */
+const MAX_LINKS = 128;
+/** Producer trace ids put on the invocation's log lines (a batch usually carries a handful). */
+const MAX_LOGGED_TRACES = 20;
+
+export interface Invocation {
+  /** The invocation span's context: records without a producer trace are its children. */
+  context: Context;
+  /** Ends the span, writes the metrics line, takes the trace id off the log lines. */
+  finish(figures: BatchFigures, error?: unknown): void;
+}
+
+/** Trace context a producer left on the record (root when none). */
+function producerContext(record: DecodedRecord): Context {
+  return contextFromHeaders(record.headers);
+}
+
+/** Opens the invocation span of `group` over `records`, and puts its trace id on the invocation's log lines. */
+export function startInvocation(topic: string, group: string, records: readonly DecodedRecord[][]): Invocation {
+  const links: Link[] = [];
+  const producerTraces = new Set<string>();
+  let count = 0;
+  for (const partition of records) {
+    for (const record of partition) {
+      count++;
+      if (links.length >= MAX_LINKS) continue;
+      const producer = trace.getSpanContext(producerContext(record));
+      if (!producer) continue;
+      links.push({ context: producer });
+      if (producerTraces.size < MAX_LOGGED_TRACES) producerTraces.add(producer.traceId);
+    }
+  }
+  // Under the OpenTelemetry Lambda layer, the layer's invocation span is active here: ours nests in it.
+  const parent = activeContext();
+  const span = tracer().startSpan(
+    `process ${topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: kafkaAttributes('process', topic, { 'messaging.consumer.group.name': group, 'messaging.batch.message_count': count }),
+    },
+    parent,
+  );
+  const context = trace.setSpan(parent, span);
+  // Every line of the invocation names its own trace and the producers' traces it continues, so one
+  // Logs Insights query on a checkout's trace id finds the consumers' lines too.
+  const traceId = runWithContext(context, activeTraceId);
+  const keys: Record<string, string | string[]> = {};
+  if (traceId) keys.trace_id = traceId;
+  if (producerTraces.size > 0) keys.linked_trace_ids = [...producerTraces];
+  log.appendKeys(keys);
+  return {
+    context,
+    finish(figures, error) {
+      endSpan(span, error);
+      log.removeKeys(Object.keys(keys));
+      publishBatchMetrics(group, figures);
+    },
+  };
+}
+
+/** Runs `process` (one record's whole handling) inside the record's span; the span says how it ended. */
+export async function inRecordSpan<R extends string>(record: DecodedRecord, group: string, invocation: Context, process: () => Promise<R>): Promise<R> {
+  const producer = producerContext(record);
+  const producerSpan = trace.getSpanContext(producer);
+  const invocationSpan = trace.getSpanContext(invocation);
+  const links: Link[] = [];
+  if (producerSpan) links.push({ context: producerSpan });
+  if (invocationSpan) links.push({ context: invocationSpan });
+  const span: Span = tracer().startSpan(
+    `process ${record.topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: kafkaAttributes('process', record.topic, {
+        'messaging.consumer.group.name': group,
+        'messaging.destination.partition.id': String(record.partition),
+        'messaging.kafka.offset': record.offset,
+        'messaging.message.id': record.eventId,
+        ...(record.key === null ? {} : { 'messaging.kafka.message.key': record.key }),
+      }),
+    },
+    producerSpan ? producer : invocation,
+  );
+  try {
+    const outcome = await runWithContext(trace.setSpan(producerSpan ? producer : invocation, span), process);
+    span.setAttribute('kafka_lambda.outcome', outcome);
+    endSpan(span, outcome === 'failed' || outcome === 'dead-lettered' ? new Error(`record ${outcome}`) : undefined);
+    return outcome;
+  } catch (error) {
+    endSpan(span, error);
+    throw error;
+  }
+}
