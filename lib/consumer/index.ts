@@ -167,7 +167,7 @@ function buildConsumer<T extends TopicDefinition>(
             maxDelayMs,
             budget,
             idempotency,
-            invocation: invocation.context,
+            invocation,
           }),
         );
       } finally {

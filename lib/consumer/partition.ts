@@ -8,7 +8,6 @@
  * const outcome = await processPartition(batch, settings);
  * if (outcome.failedOffset !== undefined) failures.push({ partition: batch.id, offset: outcome.failedOffset });
  */
-import type { Context } from '@opentelemetry/api';
 import type { TopicDefinition } from '../../events/catalog';
 import { HEADER } from '../kafka/headers';
 import { log } from '../log';
@@ -19,7 +18,7 @@ import { deadLetterMessage, publishDeadLetter } from './dead-letters';
 import { type DecodedRecord, decodeRecord, type KeyCache, type PartitionBatch } from './decode';
 import { asError, InProgressElsewhereError, isRetryable } from './errors';
 import type { IdempotencySession } from './idempotency';
-import { inRecordSpan } from './telemetry';
+import { type Invocation, inRecordSpan } from './telemetry';
 import type { ConsumerRecord, RawKafkaRecord } from './types';
 
 export interface PartitionSettings {
@@ -31,8 +30,8 @@ export interface PartitionSettings {
   maxDelayMs: number;
   budget: TimeBudget;
   idempotency: IdempotencySession;
-  /** Trace context of the invocation (lib/consumer/telemetry.ts). */
-  invocation: Context;
+  /** The invocation's trace (lib/consumer/telemetry.ts). */
+  invocation: Invocation;
 }
 
 export interface PartitionOutcome {

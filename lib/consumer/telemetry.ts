@@ -6,14 +6,14 @@
  *
  * @example
  * const invocation = startInvocation(topic.name, group, decoded);
- * const result = await inRecordSpan(record, group, invocation.context, () => processRecord(record, settings));
+ * const result = await inRecordSpan(record, group, invocation, () => processRecord(record, settings));
  * invocation.finish(figures);
  */
-import { type Context, type Link, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { type Context, type Link, ROOT_CONTEXT, type Span, SpanKind, trace } from '@opentelemetry/api';
 import { log } from '../log';
 import { type BatchFigures, publishBatchMetrics } from '../telemetry/metrics';
-import { activeContext, activeTraceId, contextFromHeaders, endSpan, kafkaAttributes, runWithContext, tracer } from '../telemetry/trace';
-import type { DecodedRecord } from './decode';
+import { activeContext, activeTraceId, contextFromHeaders, endSpan, kafkaAttributes, runWithContext, TRACE_HEADER, tracer } from '../telemetry/trace';
+import { type DecodedRecord, type HeaderBytes, headerBuffer, headerEntries } from './decode';
 
 /** OTel keeps at most 128 links per span by default; a batch of 10,000 records links its first 128. */
 const MAX_LINKS = 128;
@@ -23,25 +23,43 @@ const MAX_LOGGED_TRACES = 20;
 export interface Invocation {
   /** The invocation span's context: records without a producer trace are its children. */
   context: Context;
+  /** The trace context each record's producer left on it (root when none), read once per record. */
+  producers: Map<DecodedRecord, Context>;
   /** Ends the span, writes the metrics line, takes the trace id off the log lines. */
   finish(figures: BatchFigures, error?: unknown): void;
 }
 
-/** Trace context a producer left on the record (root when none). */
+/**
+ * Trace context a producer left on the record (root when none). Reads only the two trace headers,
+ * not the whole header map, which most handlers never need.
+ */
 function producerContext(record: DecodedRecord): Context {
-  return contextFromHeaders(record.headers);
+  let parent: HeaderBytes | undefined;
+  let state: HeaderBytes | undefined;
+  for (const [name, value] of headerEntries(record.rawHeaders)) {
+    if (name === TRACE_HEADER.parent) parent = value;
+    else if (name === TRACE_HEADER.state) state = value;
+  }
+  if (parent === undefined) return ROOT_CONTEXT;
+  return contextFromHeaders({
+    [TRACE_HEADER.parent]: headerBuffer(parent).toString('utf8'),
+    [TRACE_HEADER.state]: state === undefined ? undefined : headerBuffer(state).toString('utf8'),
+  });
 }
 
 /** Opens the invocation span of `group` over `records`, and puts its trace id on the invocation's log lines. */
 export function startInvocation(topic: string, group: string, records: readonly DecodedRecord[][]): Invocation {
   const links: Link[] = [];
+  const producers = new Map<DecodedRecord, Context>();
   const producerTraces = new Set<string>();
   let count = 0;
   for (const partition of records) {
     for (const record of partition) {
       count++;
+      const context = producerContext(record);
+      producers.set(record, context);
       if (links.length >= MAX_LINKS) continue;
-      const producer = trace.getSpanContext(producerContext(record));
+      const producer = trace.getSpanContext(context);
       if (!producer) continue;
       links.push({ context: producer });
       if (producerTraces.size < MAX_LOGGED_TRACES) producerTraces.add(producer.traceId);
@@ -68,6 +86,7 @@ export function startInvocation(topic: string, group: string, records: readonly 
   log.appendKeys(keys);
   return {
     context,
+    producers,
     finish(figures, error) {
       endSpan(span, error);
       log.removeKeys(Object.keys(keys));
@@ -77,8 +96,13 @@ export function startInvocation(topic: string, group: string, records: readonly 
 }
 
 /** Runs `process` (one record's whole handling) inside the record's span; the span says how it ended. */
-export async function inRecordSpan<R extends string>(record: DecodedRecord, group: string, invocation: Context, process: () => Promise<R>): Promise<R> {
-  const producer = producerContext(record);
+export async function inRecordSpan<R extends string>(
+  record: DecodedRecord,
+  group: string,
+  { context: invocation, producers }: Invocation,
+  process: () => Promise<R>,
+): Promise<R> {
+  const producer = producers.get(record) ?? producerContext(record);
   const producerSpan = trace.getSpanContext(producer);
   const invocationSpan = trace.getSpanContext(invocation);
   const links: Link[] = [];

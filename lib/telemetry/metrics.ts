@@ -26,6 +26,11 @@ function metrics(): Metrics {
   return shared;
 }
 
+/** Forgets the metrics instance, so the next flush reads the environment again (benchmarks switch metrics on and off). */
+export function resetMetrics(): void {
+  shared = undefined;
+}
+
 /** What one consumer invocation did, counted by the runtime (lib/consumer). */
 export interface BatchFigures {
   received: number;

@@ -13,20 +13,30 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 export interface Tracing {
+  /** Exports every span ended so far. */
+  flush(): Promise<void>;
   /** Flushes and unregisters everything (spans afterwards are no-ops again). */
   shutdown(): Promise<void>;
 }
 
-export function startTracing(exporter: SpanExporter): Tracing {
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+/**
+ * `batch`: export in the background in batches (as a collector-bound exporter would), with room for
+ * `maxQueueSize` spans; otherwise each span is exported as it ends (tests read them at once).
+ */
+export function startTracing(exporter: SpanExporter, options: { batch?: { maxQueueSize: number } } = {}): Tracing {
+  const processor = options.batch
+    ? new BatchSpanProcessor(exporter, { maxQueueSize: options.batch.maxQueueSize, maxExportBatchSize: 512, scheduledDelayMillis: 200 })
+    : new SimpleSpanProcessor(exporter);
+  const provider = new BasicTracerProvider({ spanProcessors: [processor] });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   trace.setGlobalTracerProvider(provider);
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   return {
+    flush: () => provider.forceFlush(),
     async shutdown() {
       await provider.forceFlush();
       await provider.shutdown();

@@ -23,6 +23,7 @@ import {
   type Attributes,
   type Context,
   context,
+  createContextKey,
   createTraceState,
   isSpanContextValid,
   ROOT_CONTEXT,
@@ -45,9 +46,16 @@ export function activeContext(): Context {
   return current.getStore() ?? context.active();
 }
 
+const PROBE = ROOT_CONTEXT.setValue(createContextKey('kafka-lambda-system.probe'), true);
+
+/** Whether a context manager is registered (the SDK's): then it alone carries the context. */
+function managed(): boolean {
+  return context.with(PROBE, () => context.active() === PROBE);
+}
+
 /** Runs `fn` with `ctx` as the active context, for our code and for the registered context manager alike. */
 export function runWithContext<T>(ctx: Context, fn: () => T): T {
-  return current.run(ctx, () => context.with(ctx, fn));
+  return managed() ? context.with(ctx, fn) : current.run(ctx, () => context.with(ctx, fn));
 }
 
 /** Trace id of the active context, when it has a valid one (for logs and stores). */
