@@ -123,7 +123,7 @@ export async function publishAll<T extends TopicDefinition>(
     { kind: SpanKind.PRODUCER, attributes: kafkaAttributes('send', topic.name, { 'messaging.batch.message_count': values.length }) },
     parent,
   );
-  const traceContext = traceHeaders(trace.setSpan(parent, span));
+  const traceparentHeaders = traceHeaders(trace.setSpan(parent, span));
   const started = Date.now();
   let metadata: RecordMetadata[];
   let messages: { key: string; value: string; headers: Record<string, string> }[];
@@ -134,7 +134,7 @@ export async function publishAll<T extends TopicDefinition>(
       return {
         key: topic.keyOf(value),
         value: JSON.stringify(value),
-        headers: eventHeaders({ id: ids[i] as string, type: topic.eventType, source, time }, { ...traceContext, ...options.headers }),
+        headers: eventHeaders({ id: ids[i] as string, type: topic.eventType, source, time }, { ...traceparentHeaders, ...options.headers }),
       };
     });
     if (values.length === 1) span.setAttribute('messaging.message.id', ids[0] as string);
