@@ -104,27 +104,27 @@ export async function inRecordSpan<R extends string>(
 ): Promise<R> {
   const producer = producers.get(record) ?? producerContext(record);
   const producerSpan = trace.getSpanContext(producer);
-  const invocationSpan = trace.getSpanContext(invocation);
-  const links: Link[] = [];
-  if (producerSpan) links.push({ context: producerSpan });
-  if (invocationSpan) links.push({ context: invocationSpan });
-  const span: Span = tracer().startSpan(
-    `process ${record.topic}`,
-    {
-      kind: SpanKind.CONSUMER,
-      links,
-      attributes: kafkaAttributes('process', record.topic, {
+  const parent = producerSpan ? producer : invocation;
+  const span: Span = tracer().startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER }, parent);
+  // A record whose producer's trace was not sampled gets a non-recording span: skip building what it would drop.
+  if (span.isRecording()) {
+    const invocationSpan = trace.getSpanContext(invocation);
+    const links: Link[] = [];
+    if (producerSpan) links.push({ context: producerSpan });
+    if (invocationSpan) links.push({ context: invocationSpan });
+    span.addLinks(links);
+    span.setAttributes(
+      kafkaAttributes('process', record.topic, {
         'messaging.consumer.group.name': group,
         'messaging.destination.partition.id': String(record.partition),
         'messaging.kafka.offset': record.offset,
         'messaging.message.id': record.eventId,
         ...(record.key === null ? {} : { 'messaging.kafka.message.key': record.key }),
       }),
-    },
-    producerSpan ? producer : invocation,
-  );
+    );
+  }
   try {
-    const outcome = await runWithContext(trace.setSpan(producerSpan ? producer : invocation, span), process);
+    const outcome = await runWithContext(trace.setSpan(parent, span), process);
     span.setAttribute('kafka_lambda.outcome', outcome);
     endSpan(span, outcome === 'failed' || outcome === 'dead-lettered' ? new Error(`record ${outcome}`) : undefined);
     return outcome;
