@@ -21,6 +21,7 @@ import { handler as transcode } from '../../functions/transcode';
 import { handler as uploadVideo } from '../../functions/uploadVideo';
 import type { KafkaBatchResponse } from '../../lib/consumer';
 import { disconnectProducer, sendMessages } from '../../lib/kafka/publisher';
+import { log } from '../../lib/log';
 import { closeRedis } from '../../lib/stores/redis';
 import { startTracing, type Tracing } from '../../lib/telemetry/sdk';
 import { invokeHttp, lambdaContext } from '../support/http';
@@ -64,6 +65,29 @@ function named(spans: ReadableSpan[], name: string, group?: string): ReadableSpa
 
 async function deliver(handler: KafkaHandler, records: ReadRecord[]): Promise<KafkaBatchResponse> {
   return handler(mskEventOf(records), lambdaContext(60_000));
+}
+
+/** Runs `fn` at log level INFO and returns the JSON log lines (Powertools Logger) it wrote; other output passes through. */
+async function logLinesOf(fn: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  const lines: Record<string, unknown>[] = [];
+  const level = log.getLevelName();
+  log.setLogLevel('INFO');
+  // Powertools writes info lines to stdout, warnings and errors to stderr.
+  const spies = [process.stdout, process.stderr].map((stream) => {
+    const write = stream.write.bind(stream);
+    return jest.spyOn(stream, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
+      const text = chunk.toString();
+      for (const line of text.split('\n')) if (line.startsWith('{"level"')) lines.push(JSON.parse(line) as Record<string, unknown>);
+      return text.startsWith('{"level"') ? true : write(chunk, ...rest);
+    }) as typeof stream.write);
+  });
+  try {
+    await fn();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+    log.setLogLevel(level);
+  }
+  return lines;
 }
 
 test('one POST /checkout with a traceparent is one trace through order.placed and all four groups', async () => {
@@ -222,7 +246,13 @@ test('a dead-lettered record keeps its trace headers, and its span says it was d
     { key: 'poison', value: '{"not":"an order"}', headers: { ce_id: eventId, traceparent: caller.traceparent, tracestate: 'k=v' } },
   ]);
   const records = (await readRecords(orderPlaced.name, before)).filter((r) => header(r, 'ce_id') === eventId);
-  expect((await deliver(payment, records)).batchItemFailures).toEqual([]);
+  const logs = await logLinesOf(async () => expect((await deliver(payment, records)).batchItemFailures).toEqual([]));
+  // The record's line names its event and its producer's trace; the batch line its own trace and the producers'.
+  const recordLine = logs.find((l) => l.message === 'record dead-lettered');
+  expect(recordLine).toMatchObject({ eventId, trace_id: caller.traceId, group });
+  const batchLine = logs.find((l) => l.message === 'kafka batch processed');
+  expect(batchLine).toMatchObject({ trace_id: expect.stringMatching(/^[0-9a-f]{32}$/), linked_trace_ids: [caller.traceId], deadLettered: 1 });
+  expect(batchLine?.trace_id).not.toBe(caller.traceId);
   const [letter] = (await readRecords(dlq, dlqBefore)).filter((r) => header(r, 'ce_id') === eventId);
   expect(header(letter as ReadRecord, 'traceparent')).toBe(caller.traceparent);
   expect(header(letter as ReadRecord, 'tracestate')).toBe('k=v');
