@@ -9,6 +9,11 @@
  * consumer group so no record is skipped as already applied. Rounds alternate between the two, and
  * the machine's load average is recorded next to the figures: on a shared machine it moves them a lot.
  *
+ * Telemetry: our runtime runs twice per round, with tracing and metrics on (the OpenTelemetry SDK
+ * registered with a batching span processor and an exporter that only counts spans; the EMF line
+ * written) and off (no tracer provider, POWERTOOLS_METRICS_DISABLED); the target is on within 10%
+ * of off, in the same run.
+ *
  *   npx tsx bench/consumer-runtime.ts        # prints records/s and writes bench/results.json
  */
 import { randomUUID } from 'node:crypto';
@@ -16,12 +21,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { kafkaConsumer as powertoolsConsumer } from '@aws-lambda-powertools/kafka';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Context, MSKEvent } from 'aws-lambda';
 import { type OrderPlaced, orderPlaced } from '../events/catalog';
 import { kafkaConsumer } from '../lib/consumer/index';
 import { eventHeaders } from '../lib/kafka/headers';
 import { log } from '../lib/log';
 import { closeRedis, redis } from '../lib/stores/redis';
+import { resetMetrics } from '../lib/telemetry/metrics';
+import { startTracing, type Tracing } from '../lib/telemetry/sdk';
 
 process.env.REDIS_PREFIX ??= `bench:${process.pid}:${Date.now()}:`;
 log.setLogLevel('WARN');
@@ -31,7 +40,11 @@ const PARTITIONS = orderPlaced.partitions;
 const WARMUP = 3;
 const ROUNDS = 7;
 
-function batch(): MSKEvent {
+/**
+ * A batch as our HTTP functions publish it: every record carries a `traceparent`; `sampledShare` of
+ * them are sampled (flag 01), the others not (flag 00), as head sampling at the HTTP edge decides.
+ */
+function batch(sampledShare = 1): MSKEvent {
   const records: Record<string, unknown[]> = {};
   for (let i = 0; i < RECORDS; i++) {
     const partition = i % PARTITIONS;
@@ -45,7 +58,9 @@ function batch(): MSKEvent {
       total: 29.97,
       created_at: '2026-01-01T12:00:00.000Z',
     };
-    const headers = eventHeaders({ id: randomUUID(), type: orderPlaced.eventType, source: 'bench', time: '2026-01-01T12:00:00.000Z' });
+    const sampled = i % Math.round(1 / sampledShare) === 0 ? '01' : '00';
+    const traceparent = `00-${randomUUID().replaceAll('-', '')}-${randomUUID().slice(0, 18).replaceAll('-', '')}-${sampled}`;
+    const headers = eventHeaders({ id: randomUUID(), type: orderPlaced.eventType, source: 'bench', time: '2026-01-01T12:00:00.000Z' }, { traceparent });
     const id = `${orderPlaced.name}-${partition}`;
     const list = records[id] ?? [];
     records[id] = list;
@@ -65,14 +80,22 @@ function batch(): MSKEvent {
 
 const context = { getRemainingTimeInMillis: () => 600_000, awsRequestId: 'bench' } as unknown as Context;
 
-async function ours(event: MSKEvent): Promise<number> {
+/** Wall time of the last call of {@link ours}, and this process's CPU time (user + system) in it. */
+const lastCpuMs: number[] = [];
+
+/** One batch through our runtime; `flush` (exporting the spans) is inside the measured time. */
+async function ours(event: MSKEvent, flush: () => Promise<void> = async () => {}): Promise<number> {
   let seen = 0;
   const handler = kafkaConsumer({ group: `bench-${randomUUID()}`, topic: orderPlaced }, async () => {
     seen++;
   });
+  const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   const response = await handler(event, context);
+  await flush();
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const used = process.cpuUsage(cpu);
+  lastCpuMs.push((used.user + used.system) / 1000);
   if (seen !== RECORDS || response.batchItemFailures.length > 0) throw new Error(`ours handled ${seen}/${RECORDS}`);
   return ms;
 }
@@ -95,6 +118,31 @@ async function powertools(event: MSKEvent): Promise<number> {
   return ms;
 }
 
+/** Counts exported spans; no I/O, so what is measured is the instrumentation and the SDK. */
+class CountingExporter implements SpanExporter {
+  spans = 0;
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.spans += spans.length;
+    done({ code: ExportResultCode.SUCCESS });
+  }
+  async shutdown(): Promise<void> {}
+}
+
+const exporter = new CountingExporter();
+
+/** Runs `fn` with tracing and metrics on or off; `flush` exports the spans ended so far. */
+async function withTelemetry<T>(on: boolean, fn: (flush: () => Promise<void>) => Promise<T>): Promise<T> {
+  let tracing: Tracing | undefined;
+  process.env.POWERTOOLS_METRICS_DISABLED = on ? 'false' : 'true';
+  resetMetrics();
+  if (on) tracing = startTracing(exporter, { batch: { maxQueueSize: RECORDS * 2 } });
+  try {
+    return await fn(async () => tracing?.flush());
+  } finally {
+    await tracing?.shutdown();
+  }
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] as number;
@@ -112,19 +160,52 @@ async function cleanup(): Promise<void> {
 
 const load = () => loadavg().map((l) => Number(l.toFixed(2)));
 
+/** Median wall and process-CPU times of one telemetry configuration, and its exported spans. */
+interface Variant {
+  label: string;
+  on: boolean;
+  event: MSKEvent;
+  ms: number[];
+  cpuMs: number[];
+}
+
 async function main(): Promise<void> {
   const loadBefore = load();
-  const event = batch();
+  const event = batch(1);
+  const sampledTenth = batch(0.1);
+  const variants: Variant[] = [
+    { label: 'off (no tracer provider, metrics disabled)', on: false, event, ms: [], cpuMs: [] },
+    { label: 'on, every record sampled', on: true, event, ms: [], cpuMs: [] },
+    { label: 'on, 1 record in 10 sampled at the edge', on: true, event: sampledTenth, ms: [], cpuMs: [] },
+  ];
   for (let i = 0; i < WARMUP; i++) {
-    await ours(event);
+    for (const v of variants) await withTelemetry(v.on, (flush) => ours(v.event, flush));
     await powertools(event);
   }
-  const oursMs: number[] = [];
+  lastCpuMs.length = 0;
   const powertoolsMs: number[] = [];
+  exporter.spans = 0;
   for (let i = 0; i < ROUNDS; i++) {
-    oursMs.push(await ours(event));
+    for (const v of variants) {
+      v.ms.push(await withTelemetry(v.on, (flush) => ours(v.event, flush)));
+      v.cpuMs.push(lastCpuMs.pop() as number);
+    }
     powertoolsMs.push(await powertools(event));
   }
+  // Per round: an invocation span and a record span per sampled record, for each "on" variant.
+  const expectedSpans = ROUNDS * (RECORDS + 1 + (RECORDS / 10 + 1));
+  if (exporter.spans !== expectedSpans) throw new Error(`exported ${exporter.spans} spans, expected ${expectedSpans}`);
+  const [off, onAll, onTenth] = variants as [Variant, Variant, Variant];
+  const oursMs = off.ms;
+  const figures = (v: Variant) => ({
+    recordsPerSecond: Math.round(RECORDS / (median(v.ms) / 1000)),
+    medianMs: Number(median(v.ms).toFixed(1)),
+    cpuMedianMs: Number(median(v.cpuMs).toFixed(1)),
+    // On a loaded machine wall time mostly measures the scheduler: this process's CPU time is the steadier figure.
+    wallOverhead: Number((median(v.ms) / median(off.ms) - 1).toFixed(3)),
+    cpuOverhead: Number((median(v.cpuMs) / median(off.cpuMs) - 1).toFixed(3)),
+    roundsMs: v.ms.map((ms) => Number(ms.toFixed(1))),
+  });
   const oursRate = Math.round(RECORDS / (median(oursMs) / 1000));
   const powertoolsRate = Math.round(RECORDS / (median(powertoolsMs) / 1000));
   const ratio = Number((oursRate / powertoolsRate).toFixed(2));
@@ -134,6 +215,14 @@ async function main(): Promise<void> {
     `@aws-lambda-powertools/kafka (JSON + zod):                      ${powertoolsRate.toLocaleString('en')} records/s (${median(powertoolsMs).toFixed(1)} ms)`,
   );
   console.log(`ratio ours/powertools: ${ratio}  (targets: >= 1 and >= 100,000 records/s)`);
+  console.log('ours with tracing (OTel SDK, a span per sampled record) and EMF metrics (target: on within 10% of off):');
+  for (const v of variants) {
+    const f = figures(v);
+    console.log(
+      `  ${v.label.padEnd(44)} ${f.recordsPerSecond.toLocaleString('en').padStart(8)} records/s, ${f.medianMs.toFixed(1)} ms wall (${(f.wallOverhead * 100).toFixed(1)}%), ` +
+        `${f.cpuMedianMs.toFixed(0)} ms process CPU (${(f.cpuOverhead * 100).toFixed(1)}%)`,
+    );
+  }
   const loadAfter = load();
   console.log(`load average (1/5/15 min) before: ${loadBefore.join(' ')}, after: ${loadAfter.join(' ')} on ${cpus().length} CPUs`);
 
@@ -151,6 +240,11 @@ async function main(): Promise<void> {
     oursMedianMs: Number(median(oursMs).toFixed(1)),
     powertoolsMedianMs: Number(median(powertoolsMs).toFixed(1)),
     oursRoundsMs: oursMs.map((ms) => Number(ms.toFixed(1))),
+    telemetry: {
+      off: figures(off),
+      onEveryRecordSampled: { ...figures(onAll), meetsTarget: figures(onAll).cpuOverhead <= 0.1 },
+      onOneInTenSampled: { ...figures(onTenth), meetsTarget: figures(onTenth).cpuOverhead <= 0.1 },
+    },
     powertoolsRoundsMs: powertoolsMs.map((ms) => Number(ms.toFixed(1))),
     loadAverage: { before: loadBefore, after: loadAfter },
     meetsTargets: ratio >= 1 && oursRate >= 100_000,

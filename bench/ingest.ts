@@ -26,7 +26,7 @@ import { log } from '../lib/log';
 import { waitFor } from '../test/faults/system';
 import { httpEvent, lambdaContext } from '../test/support/http';
 import { type BenchRow, recordResults } from './results';
-import { acceptedPerSecond, type CannonResult, cannon, machineLoad, median, percentile, ROOT, runAlone, system } from './support';
+import { acceptedPerSecond, type CannonResult, cannon, dropEmfLines, machineLoad, median, percentile, ROOT, runAlone, system } from './support';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 8);
@@ -194,6 +194,7 @@ export async function run(): Promise<void> {
   const plainRuns: LoopRun[] = [];
   const oursSerial: LoopRun[] = [];
   const plainSerial: LoopRun[] = [];
+  const restoreStdout = dropEmfLines();
   try {
     console.log(`ingest in-process: ${CONCURRENCY} loops, ${ROUNDS + 1} rounds of ${INPROC_SECONDS} s; then 1 loop, same rounds`);
     await loops(CONCURRENCY, 1, plain);
@@ -207,6 +208,7 @@ export async function run(): Promise<void> {
       oursSerial.push(await loops(1, INPROC_SECONDS, ours));
     }
   } finally {
+    console.log(`(${restoreStdout()} EMF metric lines of the handler kept out of this output)`);
     await producer.disconnect();
     await disconnectProducer();
   }

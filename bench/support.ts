@@ -129,3 +129,24 @@ export function runAlone(main: () => Promise<void>): void {
       process.exit(code);
     });
 }
+
+/**
+ * Keeps the functions' EMF metric lines (one per invocation, lib/telemetry/metrics.ts) out of the
+ * benchmark's output: they are still serialized and written, to a stdout that drops them. Returns a
+ * function that restores stdout and says how many were dropped.
+ */
+export function dropEmfLines(): () => number {
+  const write = process.stdout.write.bind(process.stdout);
+  let dropped = 0;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    if (chunk.toString().startsWith('{"_aws"')) {
+      dropped++;
+      return true;
+    }
+    return write(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  return () => {
+    process.stdout.write = write;
+    return dropped;
+  };
+}

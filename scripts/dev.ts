@@ -47,7 +47,16 @@ async function main(): Promise<void> {
   // Run the CLI with node directly (not through npx, which does not pass signals on).
   const offline = spawn(process.execPath, [join(__dirname, '../node_modules/serverless/bin/serverless.js'), 'offline', 'start', '--stage', 'local'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KAFKA_BROKERS: brokers, REDIS_URL: redisUrl, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' },
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: brokers,
+      REDIS_URL: redisUrl,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_REGION: 'us-east-1',
+      // Every function keeps its spans in the local store, for `npm run trace` (lib/local/span-store.ts).
+      DEV_NODE_OPTIONS: `--require ${join(__dirname, '../lib/local/trace-preload.cjs')}`,
+    },
   });
   let announced = false;
   const relay = (out: NodeJS.WriteStream) => (chunk: Buffer) => {
@@ -95,6 +104,7 @@ Try it (every route but /health and /dashboard needs a token; npm run token sign
   OPERATOR=$(npm run -s token -- --sub ops-1 --scope ${OPERATOR_SCOPE})
   curl -s 127.0.0.1:3000/stats -H "authorization: Bearer $OPERATOR"     # 403 with $TOKEN
   npm run dlq -- list inventory-service                    # dead letters of a group, with reasons
+  npm run trace -- <order_id>                              # the order's trace: HTTP, topic, each group
 Ctrl-C stops everything.
 `);
 }

@@ -10,7 +10,9 @@
  * - dead-letters records that can never succeed to `<group>.dlq` with reason headers;
  * - applies each event once per group (lib/consumer/idempotency.ts);
  * - stops taking records `safetyMarginMs` before the deadline and reports what is left;
- * - logs one JSON line per batch and per failed record, never record values.
+ * - logs one JSON line per batch and per failed record, never record values, each with the trace id;
+ * - traces the invocation and each record (OpenTelemetry, linked to the producers' traces) and
+ *   writes one EMF metrics line per invocation (lib/consumer/telemetry.ts).
  * Errors outside record processing (not a Kafka event, a record of another topic) reject, failing
  * the whole batch: nothing is ever acknowledged by accident.
  *
@@ -27,12 +29,15 @@
 import type { Context, MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
 import type { EventOf, TopicDefinition } from '../../events/catalog';
 import { log } from '../log';
+import type { BatchFigures } from '../telemetry/metrics';
+import { runWithContext } from '../telemetry/trace';
 import { TimeBudget } from './budget';
 import { type DecodedRecord, type KeyCache, type PartitionBatch, partitionsOf, validateRecord } from './decode';
 import { asError } from './errors';
 import { IdempotencySession } from './idempotency';
 import { consumerRecordOf, decodePartition, type PartitionOutcome, processPartition } from './partition';
 import { mapBounded } from './pool';
+import { startInvocation } from './telemetry';
 import type { ConsumerRecord, KafkaBatchResponse, RawKafkaEvent, RetryOptions } from './types';
 
 export { backoffDelay } from './backoff';
@@ -133,30 +138,61 @@ function buildConsumer<T extends TopicDefinition>(
     }
     const keys: KeyCache = new Map();
     const decoded = batches.map((batch) => decodePartition(batch, keys));
-    const all: DecodedRecord[] = decoded.flat();
-    // Redis checks and leases the batch while this process validates the values.
-    const claiming = IdempotencySession.start(group, all, Math.max(budget.remaining() + safetyMarginMs, 1000));
-    for (const records of decoded) for (const record of records) validateRecord(topic, record);
-    const idempotency = await claiming;
-    const waitUntil = Date.now() + Math.min(infrastructureWaitMs, budget.remaining());
-    for (let delay = 250; idempotency.degraded && Date.now() + delay < waitUntil; delay = Math.min(delay * 2, 2000)) {
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      await idempotency.claimUnknown();
-    }
-
-    let outcomes: PartitionOutcome[];
-    let batched = 0;
+    const invocation = startInvocation(topic.name, group, decoded);
+    let outcome: { response: KafkaBatchResponse; figures: BatchFigures };
     try {
-      if (batchHandler && !budget.expired()) batched = await runBatch(group, decoded, idempotency, batchHandler);
-      outcomes = await mapBounded(batches, concurrency, (batch, i) =>
-        processPartition(batch, decoded[i] ?? [], { group, topic, handler, attempts, baseDelayMs, maxDelayMs, budget, idempotency }),
-      );
-    } finally {
-      await idempotency.finish();
+      const all: DecodedRecord[] = decoded.flat();
+      // Redis checks and leases the batch while this process validates the values.
+      const claiming = IdempotencySession.start(group, all, Math.max(budget.remaining() + safetyMarginMs, 1000));
+      for (const records of decoded) for (const record of records) validateRecord(topic, record);
+      const idempotency = await claiming;
+      const waitUntil = Date.now() + Math.min(infrastructureWaitMs, budget.remaining());
+      for (let delay = 250; idempotency.degraded && Date.now() + delay < waitUntil; delay = Math.min(delay * 2, 2000)) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        await idempotency.claimUnknown();
+      }
+
+      let outcomes: PartitionOutcome[];
+      let batched = 0;
+      try {
+        if (batchHandler && !budget.expired()) batched = await runWithContext(invocation.context, () => runBatch(group, decoded, idempotency, batchHandler));
+        outcomes = await mapBounded(batches, concurrency, (batch, i) =>
+          processPartition(batch, decoded[i] ?? [], {
+            group,
+            topic,
+            handler,
+            attempts,
+            baseDelayMs,
+            maxDelayMs,
+            budget,
+            idempotency,
+            invocation,
+          }),
+        );
+      } finally {
+        await idempotency.finish();
+      }
+      outcome = respond(group, batches, outcomes, all.length, started, batchHandler ? batched : undefined);
+    } catch (error) {
+      invocation.finish({ ...NO_FIGURES, durationMs: Date.now() - started }, error);
+      throw error;
     }
-    return respond(group, batches, outcomes, all.length, started, batchHandler ? batched : undefined);
+    invocation.finish(outcome.figures);
+    return outcome.response;
   };
 }
+
+const NO_FIGURES: BatchFigures = {
+  received: 0,
+  processed: 0,
+  skipped: 0,
+  collidingMarkers: 0,
+  retried: 0,
+  failed: 0,
+  deadLettered: {},
+  durationMs: 0,
+  recordAgesMs: [],
+};
 
 /**
  * Hands the batch handler every record it may apply: valid, for this group, leased by this
@@ -227,8 +263,11 @@ function respond(
   records: number,
   started: number,
   batched: number | undefined,
-): KafkaBatchResponse {
+): { response: KafkaBatchResponse; figures: BatchFigures } {
   const response: KafkaBatchResponse = { batchItemFailures: [] };
+  const figures: BatchFigures = { ...NO_FIGURES, received: records, deadLettered: {}, recordAgesMs: [] };
+  const deadLettered = figures.deadLettered as Record<string, number>;
+  const ages = figures.recordAgesMs as number[];
   const summary: BatchSummary = {
     group,
     records,
@@ -247,15 +286,22 @@ function respond(
     summary.failed += outcome.failed;
     summary.skipped += outcome.skipped;
     summary.collidingMarkers += outcome.collidingMarkers;
+    figures.retried += outcome.retried;
+    for (const [reason, count] of Object.entries(outcome.deadLetterReasons)) deadLettered[reason] = (deadLettered[reason] ?? 0) + count;
+    if (outcome.oldestAgeMs !== undefined) ages.push(outcome.oldestAgeMs);
     if (outcome.failedOffset !== undefined) {
       response.batchItemFailures.push({ itemIdentifier: { partition: (batches[i] as PartitionBatch).id, offset: outcome.failedOffset } });
     }
   });
   summary.durationMs = Date.now() - started;
-  // Metrics hook: publish the summary's counts here (collidingMarkers above all), one set per invocation.
   log.info('kafka batch processed', {
     ...summary,
     failedPartitions: response.batchItemFailures.map((f) => `${f.itemIdentifier.partition}@${f.itemIdentifier.offset}`),
   });
-  return response;
+  figures.processed = summary.succeeded;
+  figures.skipped = summary.skipped;
+  figures.collidingMarkers = summary.collidingMarkers;
+  figures.failed = summary.failed;
+  figures.durationMs = summary.durationMs;
+  return { response, figures };
 }

@@ -12,12 +12,14 @@
 import type { TopicDefinition } from '../../events/catalog';
 import { HEADER } from '../kafka/headers';
 import { log } from '../log';
+import { activeTraceId } from '../telemetry/trace';
 import { backoffDelay, sleep } from './backoff';
 import type { TimeBudget } from './budget';
 import { deadLetterMessage, publishDeadLetter } from './dead-letters';
 import { type DecodedRecord, decodeRecord, type KeyCache, type PartitionBatch } from './decode';
 import { asError, InProgressElsewhereError, isRetryable } from './errors';
 import type { IdempotencySession } from './idempotency';
+import { type Invocation, inRecordSpan } from './telemetry';
 import type { ConsumerRecord, RawKafkaRecord } from './types';
 
 export interface PartitionSettings {
@@ -29,6 +31,8 @@ export interface PartitionSettings {
   maxDelayMs: number;
   budget: TimeBudget;
   idempotency: IdempotencySession;
+  /** The invocation's trace (lib/consumer/telemetry.ts). */
+  invocation: Invocation;
 }
 
 export interface PartitionOutcome {
@@ -45,13 +49,19 @@ export interface PartitionOutcome {
   failed: number;
   /** First offset Lambda must redeliver, when the partition stopped early. */
   failedOffset?: number;
+  /** In-process retries (attempts after the first). */
+  retried: number;
+  /** Dead letters by reason (error class). */
+  deadLetterReasons: Record<string, number>;
+  /** Age (now − record timestamp) of the partition's first record when it was processed. */
+  oldestAgeMs?: number;
 }
 
 type RecordOutcome = 'succeeded' | 'dead-lettered' | 'skipped' | 'skipped-colliding' | 'failed';
 
 /** Processes `records` (already decoded) of one partition in order; never throws for a record. */
 export async function processPartition(batch: PartitionBatch, records: DecodedRecord[], settings: PartitionSettings): Promise<PartitionOutcome> {
-  const outcome: PartitionOutcome = { succeeded: 0, deadLettered: 0, skipped: 0, collidingMarkers: 0, failed: 0 };
+  const outcome: PartitionOutcome = { succeeded: 0, deadLettered: 0, skipped: 0, collidingMarkers: 0, failed: 0, retried: 0, deadLetterReasons: {} };
   for (let i = 0; i < records.length; i++) {
     const record = records[i] as DecodedRecord;
     if (settings.budget.expired()) {
@@ -63,11 +73,13 @@ export async function processPartition(batch: PartitionBatch, records: DecodedRe
       });
       return stop(outcome, record.offset, records.length - i);
     }
+    if (i === 0 && record.timestamp > 0) outcome.oldestAgeMs = Math.max(0, Date.now() - record.timestamp);
     if (record.batched) {
+      await inRecordSpan(record, settings.group, settings.invocation, async () => 'batched');
       outcome.succeeded++;
       continue;
     }
-    const result = await processRecord(record, settings);
+    const result = await inRecordSpan(record, settings.group, settings.invocation, () => processRecord(record, settings, outcome));
     if (result === 'failed') return stop(outcome, record.offset, records.length - i);
     if (result === 'succeeded') outcome.succeeded++;
     else if (result === 'dead-lettered') outcome.deadLettered++;
@@ -85,11 +97,11 @@ function stop(outcome: PartitionOutcome, offset: number, unprocessed: number): P
   return outcome;
 }
 
-async function processRecord(record: DecodedRecord, settings: PartitionSettings): Promise<RecordOutcome> {
+async function processRecord(record: DecodedRecord, settings: PartitionSettings, outcome: PartitionOutcome): Promise<RecordOutcome> {
   const { group, idempotency } = settings;
   // A dead letter redriven for another group: that group alone processes it.
   if (record.redriveGroup !== undefined && record.redriveGroup !== group) return 'skipped';
-  if (record.problem) return deadLetter(record, record.problem, 1, settings);
+  if (record.problem) return deadLetter(record, record.problem, 1, settings, outcome);
   const value = record.value;
   const consumerRecord = consumerRecordOf(record, group);
 
@@ -107,7 +119,7 @@ async function processRecord(record: DecodedRecord, settings: PartitionSettings)
     } catch (thrown) {
       if (claimed) idempotency.abandoned(record.eventId);
       const error = asError(thrown);
-      if (!isRetryable(error)) return deadLetter(record, error, attempt, settings);
+      if (!isRetryable(error)) return deadLetter(record, error, attempt, settings, outcome);
       const delay = backoffDelay(attempt, settings);
       if (attempt >= settings.attempts || !settings.budget.allows(delay)) {
         log.error('record failed: reported for redelivery', {
@@ -115,12 +127,22 @@ async function processRecord(record: DecodedRecord, settings: PartitionSettings)
           topicPartition: record.partitionId,
           offset: record.offset,
           eventId: record.eventId,
+          trace_id: activeTraceId(),
           attempts: attempt,
           error: { name: error.name, message: error.message },
         });
         return 'failed';
       }
-      log.debug('record failed: retrying', { group, topicPartition: record.partitionId, offset: record.offset, attempt, delayMs: delay });
+      log.debug('record failed: retrying', {
+        group,
+        topicPartition: record.partitionId,
+        offset: record.offset,
+        eventId: record.eventId,
+        trace_id: activeTraceId(),
+        attempt,
+        delayMs: delay,
+      });
+      outcome.retried++;
       await sleep(delay);
     }
   }
@@ -145,18 +167,27 @@ function alreadyApplied(record: DecodedRecord, settings: PartitionSettings): Rec
 }
 
 /** Dead-letters `record`; when Kafka does not acknowledge, the record fails instead (never dropped). */
-async function deadLetter(record: DecodedRecord, error: Error, attempts: number, settings: PartitionSettings): Promise<RecordOutcome> {
+async function deadLetter(
+  record: DecodedRecord,
+  error: Error,
+  attempts: number,
+  settings: PartitionSettings,
+  outcome: PartitionOutcome,
+): Promise<RecordOutcome> {
   const fields = {
     group: settings.group,
     topicPartition: record.partitionId,
     offset: record.offset,
     eventId: record.eventId,
+    trace_id: activeTraceId(),
     attempts,
     error: { name: error.name, message: error.message },
   };
   try {
     await publishDeadLetter(settings.group, deadLetterMessage(record, settings.group, error, attempts));
     log.warn('record dead-lettered', fields);
+    const reason = error.name || error.constructor.name;
+    outcome.deadLetterReasons[reason] = (outcome.deadLetterReasons[reason] ?? 0) + 1;
     return 'dead-lettered';
   } catch (publishError) {
     log.error('record could not be dead-lettered: reported for redelivery', { ...fields, deadLetterError: (publishError as Error).message });

@@ -17,7 +17,8 @@
  * - on a cloud stage, refuses a Kafka or Redis client that would not authenticate and encrypt
  *   (lib/deploy/transport.ts);
  * - puts the Kafka mappings in the stage's provisioned poller group (`custom.deploy.pollerGroupName`)
- *   and checks Lambda's poller limits, per mapping and per group (lib/deploy/pollers.ts).
+ *   and checks Lambda's poller limits, per mapping and per group (lib/deploy/pollers.ts);
+ * - adds the alarms, their SNS topic and the dashboard of every consumer group (lib/deploy/alarms.ts).
  *
  * Settings, from serverless.yml:
  *   custom.deploy.stageParameters   the stage's parameters (`${param:...}`), checked and used here
@@ -25,11 +26,14 @@
  *   custom.deploy.operatorRoutes    routes that need custom.deploy.operatorScope, e.g. `GET /stats`
  *   custom.deploy.pollerGroupName   the stage's poller group ('' or absent: pollers per mapping)
  *   custom.kafkaTrigger             mapping properties every Kafka trigger gets
+ *   custom.deploy.monitoring        alarm thresholds and e-mail (lib/deploy/alarms.ts)
  */
 import { deadLetterTopicFor } from '../../events/catalog';
 import { kafkaRecordFilter } from '../local/filter/kafka-record';
+import { monitoringResources } from './alarms';
 import { clusterNameToken, mskArns } from './arns';
 import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements, type RedisIdentity, redisStatements } from './iam';
+import { monitoredGroups, monitoringSettings } from './monitoring';
 import { type PollerConfig, pollerProblems, withPollerGroup } from './pollers';
 import { applyRouteAccess, type RouteSettings, routeKey, scopeOperatorRoutes } from './routes';
 import { checkStageParams, LOCAL_STAGE, rawStageParams } from './stage';
@@ -77,6 +81,7 @@ interface Serverless {
 interface DeploySettings extends RouteSettings {
   stageParameters?: Record<string, unknown>;
   pollerGroupName?: unknown;
+  monitoring?: Record<string, unknown>;
 }
 
 /** Logical id of a function's generated execution role. */
@@ -265,6 +270,7 @@ export class DeployPlugin {
     scopeOperatorRoutes(resources, this.settings);
     this.pinClusterParameter();
     if (this.stage !== LOCAL_STAGE) checkFunctionTransport(resources);
+    this.addMonitoring(resources);
   }
 
   /**
@@ -294,6 +300,19 @@ export class DeployPlugin {
     }
     const problems = pollerProblems(mappings.map(([logicalId, r]) => ({ logicalId, config: (r.Properties?.ProvisionedPollerConfig ?? {}) as PollerConfig })));
     if (problems.length > 0) throw new Error(`Provisioned pollers break Lambda's limits:\n  ${problems.join('\n  ')}`);
+  }
+
+  private addMonitoring(resources: Record<string, Resource>): void {
+    const { service } = this.serverless;
+    const functions = service.getAllFunctions().map((name) => {
+      const fn = service.getFunction(name);
+      return { name: fn.name ?? name, groups: (fn.events ?? []).map((event) => (event.msk as { consumerGroupId?: string } | undefined)?.consumerGroupId) };
+    });
+    const settings = monitoringSettings(this.settings.monitoring ?? {}, {
+      stage: this.stage,
+      hasHttpApi: 'HttpApi' in resources,
+    });
+    Object.assign(resources, monitoringResources(monitoredGroups(functions), settings));
   }
 
   private checkRoutesAuthorized(): void {

@@ -1,7 +1,9 @@
 /**
  * HTTP API handlers: middy middlewares that do, once for every HTTP function, what every
  * request needs — content type and size checks, JSON parsing, zod validation, the caller's
- * identity, problem+json errors, and 503 when Kafka did not take the write.
+ * identity, problem+json errors, and 503 when Kafka did not take the write — and, around all of
+ * it, the request's span (continuing the caller's `traceparent`, or a new trace), the trace id on
+ * its log lines, and one EMF metrics line (events published, publish latency, status class).
  *
  * @example
  * export const handler = httpApi({ body: checkoutRequest }, async ({ body, caller }) => {
@@ -10,10 +12,13 @@
  * });
  */
 import middy, { type MiddlewareObj } from '@middy/core';
+import { SpanKind, trace } from '@opentelemetry/api';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { KafkaUnavailableError } from '../kafka/errors';
 import { log } from '../log';
+import { newPublishStats, publishHttpMetrics, withPublishStats } from '../telemetry/metrics';
+import { activeTraceId, contextFromHeaders, endSpan, runWithContext, TRACE_HEADER, tracer } from '../telemetry/trace';
 import { headerOf } from './headers';
 import { type Caller, callerOf } from './identity';
 import { HttpProblem, validationProblem } from './problem';
@@ -85,7 +90,7 @@ export function httpApi<S extends z.ZodType | undefined = undefined>(
     const body = (options.body ? parseBody(event, options.body, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : undefined) as BodyOf<S>;
     return handler({ event, context, body, caller, pathParameters: (event.pathParameters ?? {}) as Record<string, string> });
   };
-  const lambda = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(base).use(problemErrors()) as unknown as Handler;
+  const lambda = observed(middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(base).use(problemErrors()) as unknown as Handler);
   const contract: RouteContract = {
     body: options.body,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -93,6 +98,44 @@ export function httpApi<S extends z.ZodType | undefined = undefined>(
     docs: options.docs ?? {},
   };
   return Object.defineProperty(lambda, ROUTE_CONTRACT, { value: contract });
+}
+
+/** Runs `handler` in the request's span and writes the request's metrics line. */
+function observed(handler: Handler): Handler {
+  return async (event, context) => {
+    const method = event.requestContext?.http?.method ?? 'GET';
+    const route = event.routeKey && event.routeKey !== '$default' ? event.routeKey : `${method} ${event.rawPath ?? ''}`;
+    const parent = contextFromHeaders({
+      [TRACE_HEADER.parent]: headerOf(event, TRACE_HEADER.parent),
+      [TRACE_HEADER.state]: headerOf(event, TRACE_HEADER.state),
+    });
+    const span = tracer().startSpan(
+      route,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': method, 'http.route': route.slice(route.indexOf(' ') + 1), 'url.path': event.rawPath ?? '' },
+      },
+      parent,
+    );
+    const stats = newPublishStats();
+    const ctx = withPublishStats(trace.setSpan(parent, span), stats);
+    const traceId = runWithContext(ctx, activeTraceId);
+    if (traceId) log.appendKeys({ trace_id: traceId });
+    let statusCode = 500;
+    try {
+      const response = await runWithContext(ctx, () => handler(event, context));
+      statusCode = response.statusCode ?? 200;
+      span.setAttribute('http.response.status_code', statusCode);
+      endSpan(span, statusCode >= 500 ? new Error(`HTTP ${statusCode}`) : undefined);
+      return response;
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    } finally {
+      if (traceId) log.removeKeys(['trace_id']);
+      publishHttpMetrics(route, statusCode, stats);
+    }
+  };
 }
 
 /** Turns every error into a problem response; nothing escapes as an unformatted 500. */

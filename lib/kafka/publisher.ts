@@ -1,6 +1,8 @@
 /**
  * Publishing events: validated against the catalog, keyed, with CloudEvents headers, and
- * acknowledged by all in-sync replicas before the promise resolves.
+ * acknowledged by all in-sync replicas before the promise resolves. Each send is a `send <topic>`
+ * span whose context every record carries as `traceparent`/`tracestate` headers, so consumers
+ * continue the caller's trace (lib/telemetry/trace.ts).
  *
  * One idempotent producer per container, connected on first use. A socket that died while the
  * container was frozen shows up as a connection error: the producer is rebuilt and the send
@@ -10,9 +12,12 @@
  * const { eventId } = await publish(orderPlaced, order, { source: 'checkout' });
  */
 import { randomUUID } from 'node:crypto';
+import { SpanKind, trace } from '@opentelemetry/api';
 import { type Message, Partitioners, type Producer, type ProducerConfig, type RecordMetadata } from 'kafkajs';
 import type { EventOf, TopicDefinition } from '../../events/catalog';
 import { config } from '../config';
+import { recordPublish } from '../telemetry/metrics';
+import { activeContext, endSpan, kafkaAttributes, traceHeaders, tracer } from '../telemetry/trace';
 import { kafka } from './client';
 import { KafkaUnavailableError } from './errors';
 import { eventHeaders } from './headers';
@@ -112,16 +117,38 @@ export async function publishAll<T extends TopicDefinition>(
   const source = options.source ?? settings.EVENT_SOURCE ?? settings.AWS_LAMBDA_FUNCTION_NAME ?? 'local';
   const time = options.time ?? new Date().toISOString();
   const ids = values.map((_, i) => eventIds?.[i] ?? randomUUID());
-  const messages = values.map((raw, i) => {
-    // A producer bug must not put a record on the topic that every consumer would dead-letter.
-    const value = topic.schema.parse(raw) as EventOf<T>;
-    return {
-      key: topic.keyOf(value),
-      value: JSON.stringify(value),
-      headers: eventHeaders({ id: ids[i] as string, type: topic.eventType, source, time }, options.headers),
-    };
-  });
-  const metadata = await sendMessages(topic.name, messages);
+  const parent = activeContext();
+  const span = tracer().startSpan(
+    `send ${topic.name}`,
+    { kind: SpanKind.PRODUCER, attributes: kafkaAttributes('send', topic.name, { 'messaging.batch.message_count': values.length }) },
+    parent,
+  );
+  const traceparentHeaders = traceHeaders(trace.setSpan(parent, span));
+  const started = Date.now();
+  let metadata: RecordMetadata[];
+  let messages: { key: string; value: string; headers: Record<string, string> }[];
+  try {
+    messages = values.map((raw, i) => {
+      // A producer bug must not put a record on the topic that every consumer would dead-letter.
+      const value = topic.schema.parse(raw) as EventOf<T>;
+      return {
+        key: topic.keyOf(value),
+        value: JSON.stringify(value),
+        headers: eventHeaders({ id: ids[i] as string, type: topic.eventType, source, time }, { ...traceparentHeaders, ...options.headers }),
+      };
+    });
+    if (values.length === 1) span.setAttribute('messaging.message.id', ids[0] as string);
+    metadata = await sendMessages(topic.name, messages);
+  } catch (error) {
+    endSpan(span, error);
+    throw error;
+  }
+  recordPublish(values.length, Date.now() - started);
+  if (metadata.length === 1 && values.length === 1) {
+    span.setAttribute('messaging.destination.partition.id', String(metadata[0]?.partition));
+    span.setAttribute('messaging.kafka.offset', Number(metadata[0]?.baseOffset ?? metadata[0]?.offset ?? -1));
+  }
+  endSpan(span);
   // One entry per partition, with the base offset of that partition's messages in send order.
   const next = new Map(metadata.map((m) => [m.partition, BigInt(m.baseOffset ?? m.offset ?? '0')]));
   const partitionOf = partitionerFor(topic.partitions);

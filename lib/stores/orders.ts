@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { OrderPlaced } from '../../events/catalog';
+import { activeTraceId } from '../telemetry/trace';
 import { applyOnce, type RedisCommand } from './once';
 import { keyPrefix, redis } from './redis';
 
@@ -21,6 +22,7 @@ export const orderView = z.object({
   total: z.number(),
   created_at: z.string(),
   steps: z.record(z.string(), orderStep).meta({ description: 'Per consumer group: what it did with the order.' }),
+  trace_id: z.string().optional().meta({ description: "The checkout's trace (`npm run trace -- <trace_id>`), when it was traced." }),
 });
 export type OrderView = z.infer<typeof orderView>;
 
@@ -62,8 +64,11 @@ export const orderStore = {
   async completeStep(group: string, order: OrderPlaced, eventId: string, status: string, effect: RedisCommand[] = []): Promise<boolean> {
     const key = orderKey(order.order_id);
     const step: OrderStep = { status, at: new Date().toISOString() };
+    // The record's trace is the checkout's (lib/consumer/telemetry.ts): the first step keeps it.
+    const traceId = activeTraceId();
     return applyOnce(group, eventId, [
       ...effect,
+      ...(traceId ? ([['HSETNX', key, 'trace_id', traceId]] as RedisCommand[]) : []),
       ['HSET', key, 'order_id', order.order_id, 'customer_id', order.customer_id, 'total', order.total, 'created_at', order.created_at],
       ['HSET', key, `step:${group}`, JSON.stringify(step)],
       ['EXPIRE', key, ORDER_VIEW_TTL_SECONDS],
@@ -87,6 +92,13 @@ export const orderStore = {
     if (!fields.order_id) return undefined;
     const steps: Record<string, OrderStep> = {};
     for (const [name, value] of Object.entries(fields)) if (name.startsWith('step:')) steps[name.slice(5)] = JSON.parse(value) as OrderStep;
-    return { order_id: fields.order_id, customer_id: fields.customer_id ?? '', total: Number(fields.total), created_at: fields.created_at ?? '', steps };
+    return {
+      order_id: fields.order_id,
+      customer_id: fields.customer_id ?? '',
+      total: Number(fields.total),
+      created_at: fields.created_at ?? '',
+      steps,
+      ...(fields.trace_id ? { trace_id: fields.trace_id } : {}),
+    };
   },
 };

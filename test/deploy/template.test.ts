@@ -4,6 +4,7 @@
  * event catalog, VPC, runtime, topics, throttling.
  */
 import { consumerGroups, deadLetterTopicFor, monitors, publishers, topicOfGroup, topics } from '../../events/catalog';
+import { GROUP_ALARMS, groupLogicalPrefix } from '../../lib/deploy/alarms';
 import { OPERATOR_SCOPE } from '../../lib/http/scopes';
 import { topicSpecs } from '../../lib/kafka/topics';
 import { kafkaRecordFilter } from '../../lib/local/filter/kafka-record';
@@ -19,11 +20,12 @@ const SERVICE_PREFIX = 'kafka-lambda-system-dev-';
 const PUBLIC_ROUTES = new Set(['GET /health', 'GET /dashboard']);
 const PUBLIC_FUNCTIONS = new Set(['health', 'dashboard']);
 const OPERATOR_ROUTES = new Set(['GET /stats']);
+const ALARM_EMAIL = 'ops@example.com';
 
 let template: Template;
 
 beforeAll(async () => {
-  const result = await packageStage('dev', CLOUD_PARAMS);
+  const result = await packageStage('dev', { ...CLOUD_PARAMS, alarmEmail: ALARM_EMAIL });
   if (result.code !== 0 || !result.template) throw new Error(`serverless package failed:\n${result.output}`);
   template = result.template;
 }, 180_000);
@@ -245,6 +247,12 @@ describe('Kafka triggers', () => {
         BisectBatchOnFunctionError: true,
         DestinationConfig: { OnFailure: { Destination: `kafka://${deadLetterTopicFor(group)}` } },
       });
+      // The mapping's own metrics and its pollers' system logs (provisioned mode).
+      expect({ group, metrics: mapping.Properties.MetricsConfig, logs: mapping.Properties.LoggingConfig }).toEqual({
+        group,
+        metrics: { Metrics: ['EventCount', 'ErrorCount', 'KafkaMetrics'] },
+        logs: { SystemLogLevel: 'WARN' },
+      });
       // A mapping starts only once its topics exist.
       expect([mapping.DependsOn].flat()).toContain('KafkaTopics');
     }
@@ -284,5 +292,88 @@ describe('topics at deploy time', () => {
     const provisioner = template.Resources.ProvisionTopicsLambdaFunction;
     expect(resource?.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': ['ProvisionTopicsLambdaFunction', 'Arn'] });
     expect(provisioner?.Properties.VpcConfig).toBeDefined();
+  });
+});
+
+describe('alarms and dashboard, generated from the catalog', () => {
+  /** The deployed function name whose mapping reads as `group`. */
+  function functionOf(group: string): string {
+    const found = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').find(
+      ([, m]) => (m.Properties.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId: string }).ConsumerGroupId === group,
+    );
+    if (!found) throw new Error(`no mapping for ${group}`);
+    const fnId = (found[1].Properties.FunctionName as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] as string;
+    return String(template.Resources[fnId]?.Properties.FunctionName);
+  }
+
+  it('gives every consumer group a dead-letter, lag, errors and throttles alarm on its own function and group', () => {
+    for (const group of consumerGroups) {
+      const functionName = functionOf(group);
+      const alarms = Object.fromEntries(GROUP_ALARMS.map((kind) => [kind, template.Resources[`${groupLogicalPrefix(group)}${kind}`]]));
+      expect({ group, types: Object.values(alarms).map((a) => a?.Type) }).toEqual({ group, types: GROUP_ALARMS.map(() => 'AWS::CloudWatch::Alarm') });
+      expect(alarms.DeadLettersAlarm?.Properties).toMatchObject({
+        Namespace: 'kafka-lambda-system',
+        MetricName: 'recordsDeadLettered',
+        Dimensions: [
+          { Name: 'service', Value: 'kafka-lambda-system' },
+          { Name: 'group', Value: group },
+        ],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      expect(alarms.LagAlarm?.Properties).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'OffsetLag',
+        Dimensions: [{ Name: 'FunctionName', Value: functionName }],
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 5,
+        Threshold: 1000,
+      });
+      for (const [kind, metric] of [
+        ['ErrorsAlarm', 'Errors'],
+        ['ThrottlesAlarm', 'Throttles'],
+      ] as const) {
+        expect(alarms[kind]?.Properties).toMatchObject({
+          Namespace: 'AWS/Lambda',
+          MetricName: metric,
+          Dimensions: [{ Name: 'FunctionName', Value: functionName }],
+        });
+      }
+      for (const alarm of Object.values(alarms)) expect(alarm?.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    }
+  });
+
+  it('alarms on the HTTP API 5xx rate, into the same SNS topic, which alarmEmail subscribes to', () => {
+    const alarm = template.Resources.HttpApi5xxRateAlarm;
+    expect(alarm?.Properties).toMatchObject({ Threshold: 1, AlarmActions: [{ Ref: 'AlarmTopic' }] });
+    const metrics = alarm?.Properties.Metrics as { Id: string; MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }[];
+    expect(metrics.map((m) => m.MetricStat?.Metric.MetricName ?? m.Id)).toEqual(['5xx', 'Count', 'rate']);
+    expect(metrics[0]?.MetricStat?.Metric.Dimensions).toEqual([{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }]);
+    expect(template.Resources.HttpApi?.Type).toBe('AWS::ApiGatewayV2::Api');
+    expect(template.Resources.AlarmTopic?.Type).toBe('AWS::SNS::Topic');
+    const subscriptions = resourcesOfType(template, 'AWS::SNS::Subscription');
+    expect(subscriptions.map(([, s]) => s.Properties)).toEqual([{ Protocol: 'email', Endpoint: ALARM_EMAIL, TopicArn: { Ref: 'AlarmTopic' } }]);
+    // Every alarm of the stack notifies that topic.
+    for (const [, a] of resourcesOfType(template, 'AWS::CloudWatch::Alarm')) expect(a.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+  });
+
+  it('draws one dashboard with a row per consumer group: lag, records/s, dead letters, duration', () => {
+    const dashboards = resourcesOfType(template, 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const [, dashboard] = dashboards[0] as [string, CfnResource];
+    const body = JSON.parse((dashboard.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub']) as {
+      widgets: { y: number; properties: { title: string; metrics: unknown[][] } }[];
+    };
+    const rows = [...new Set(body.widgets.map((w) => w.y))];
+    expect(rows).toHaveLength(consumerGroups.length);
+    for (const group of consumerGroups) {
+      const titles = body.widgets.filter((w) => w.properties.title.startsWith(`${group}:`)).map((w) => w.properties.title.slice(group.length + 2));
+      expect({ group, titles }).toEqual({ group, titles: ['lag (records)', 'records/s', 'dead letters', 'batch duration (ms)'] });
+    }
+    expect(JSON.stringify(body)).toContain(functionOf('inventory-service'));
   });
 });

@@ -1,0 +1,135 @@
+/**
+ * What the consumer runtime tells about each invocation: one span per invocation (`process <topic>`,
+ * linked to every record's producer, as OTel's messaging conventions ask for a batch), one span per
+ * record (a child of the record's producer, so a chain of steps is one trace, and linked to it and to
+ * the invocation span), the trace id on every log line, and one EMF metrics line at the end.
+ *
+ * @example
+ * const invocation = startInvocation(topic.name, group, decoded);
+ * const result = await inRecordSpan(record, group, invocation, () => processRecord(record, settings));
+ * invocation.finish(figures);
+ */
+import { type Context, type Link, ROOT_CONTEXT, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { log } from '../log';
+import { type BatchFigures, publishBatchMetrics } from '../telemetry/metrics';
+import { activeContext, activeTraceId, contextFromHeaders, endSpan, kafkaAttributes, runWithContext, TRACE_HEADER, tracer } from '../telemetry/trace';
+import { type DecodedRecord, type HeaderBytes, headerBuffer, headerEntries } from './decode';
+
+/** OTel keeps at most 128 links per span by default; a batch of 10,000 records links its first 128. */
+const MAX_LINKS = 128;
+/** Producer trace ids put on the invocation's log lines (a batch usually carries a handful). */
+const MAX_LOGGED_TRACES = 20;
+
+export interface Invocation {
+  /** The invocation span's context: records without a producer trace are its children. */
+  context: Context;
+  /** The trace context each record's producer left on it (root when none), read once per record. */
+  producers: Map<DecodedRecord, Context>;
+  /** Ends the span, writes the metrics line, takes the trace id off the log lines. */
+  finish(figures: BatchFigures, error?: unknown): void;
+}
+
+/**
+ * Trace context a producer left on the record (root when none). Reads only the two trace headers,
+ * not the whole header map, which most handlers never need.
+ */
+function producerContext(record: DecodedRecord): Context {
+  let parent: HeaderBytes | undefined;
+  let state: HeaderBytes | undefined;
+  for (const [name, value] of headerEntries(record.rawHeaders)) {
+    if (name === TRACE_HEADER.parent) parent = value;
+    else if (name === TRACE_HEADER.state) state = value;
+  }
+  if (parent === undefined) return ROOT_CONTEXT;
+  return contextFromHeaders({
+    [TRACE_HEADER.parent]: headerBuffer(parent).toString('utf8'),
+    [TRACE_HEADER.state]: state === undefined ? undefined : headerBuffer(state).toString('utf8'),
+  });
+}
+
+/** Opens the invocation span of `group` over `records`, and puts its trace id on the invocation's log lines. */
+export function startInvocation(topic: string, group: string, records: readonly DecodedRecord[][]): Invocation {
+  const links: Link[] = [];
+  const producers = new Map<DecodedRecord, Context>();
+  const producerTraces = new Set<string>();
+  let count = 0;
+  for (const partition of records) {
+    for (const record of partition) {
+      count++;
+      const context = producerContext(record);
+      producers.set(record, context);
+      if (links.length >= MAX_LINKS) continue;
+      const producer = trace.getSpanContext(context);
+      if (!producer) continue;
+      links.push({ context: producer });
+      if (producerTraces.size < MAX_LOGGED_TRACES) producerTraces.add(producer.traceId);
+    }
+  }
+  // Under the OpenTelemetry Lambda layer, the layer's invocation span is active here: ours nests in it.
+  const parent = activeContext();
+  const span = tracer().startSpan(
+    `process ${topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: kafkaAttributes('process', topic, { 'messaging.consumer.group.name': group, 'messaging.batch.message_count': count }),
+    },
+    parent,
+  );
+  const context = trace.setSpan(parent, span);
+  // Every line of the invocation names its own trace and the producers' traces it continues, so one
+  // Logs Insights query on a checkout's trace id finds the consumers' lines too.
+  const traceId = runWithContext(context, activeTraceId);
+  const keys: Record<string, string | string[]> = {};
+  if (traceId) keys.trace_id = traceId;
+  if (producerTraces.size > 0) keys.linked_trace_ids = [...producerTraces];
+  log.appendKeys(keys);
+  return {
+    context,
+    producers,
+    finish(figures, error) {
+      endSpan(span, error);
+      log.removeKeys(Object.keys(keys));
+      publishBatchMetrics(group, figures);
+    },
+  };
+}
+
+/** Runs `process` (one record's whole handling) inside the record's span; the span says how it ended. */
+export async function inRecordSpan<R extends string>(
+  record: DecodedRecord,
+  group: string,
+  { context: invocation, producers }: Invocation,
+  process: () => Promise<R>,
+): Promise<R> {
+  const producer = producers.get(record) ?? producerContext(record);
+  const producerSpan = trace.getSpanContext(producer);
+  const parent = producerSpan ? producer : invocation;
+  const span: Span = tracer().startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER }, parent);
+  // A record whose producer's trace was not sampled gets a non-recording span: skip building what it would drop.
+  if (span.isRecording()) {
+    const invocationSpan = trace.getSpanContext(invocation);
+    const links: Link[] = [];
+    if (producerSpan) links.push({ context: producerSpan });
+    if (invocationSpan) links.push({ context: invocationSpan });
+    span.addLinks(links);
+    span.setAttributes(
+      kafkaAttributes('process', record.topic, {
+        'messaging.consumer.group.name': group,
+        'messaging.destination.partition.id': String(record.partition),
+        'messaging.kafka.offset': record.offset,
+        'messaging.message.id': record.eventId,
+        ...(record.key === null ? {} : { 'messaging.kafka.message.key': record.key }),
+      }),
+    );
+  }
+  try {
+    const outcome = await runWithContext(trace.setSpan(parent, span), process);
+    span.setAttribute('kafka_lambda.outcome', outcome);
+    endSpan(span, outcome === 'failed' || outcome === 'dead-lettered' ? new Error(`record ${outcome}`) : undefined);
+    return outcome;
+  } catch (error) {
+    endSpan(span, error);
+    throw error;
+  }
+}

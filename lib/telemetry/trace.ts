@@ -1,0 +1,121 @@
+/**
+ * Traces across Kafka with the OpenTelemetry API only (no SDK in the functions' bundles): whoever
+ * registers a tracer provider — the OpenTelemetry Lambda layer on AWS, lib/telemetry/sdk.ts in
+ * tests and `npm run dev` — gets the spans; without one every span is a no-op, yet an incoming
+ * trace is still carried on unchanged from the HTTP request into the records and on to the next
+ * step, so logs and records stay correlated whether spans are exported or not.
+ *
+ * Context travels in W3C Trace Context headers (`traceparent`, `tracestate`), as record headers
+ * too: the headers the OTel kafkajs instrumentation and other clients read and write.
+ * Span names and attributes follow OTel's messaging conventions for Kafka
+ * (https://opentelemetry.io/docs/specs/semconv/messaging/kafka/).
+ *
+ * The current context is kept in an AsyncLocalStorage of our own ({@link runWithContext}) as well
+ * as handed to the registered context manager, so it flows through awaits even when no SDK set one.
+ *
+ * @example
+ * const parent = contextFromHeaders(record.headers);
+ * await runWithContext(trace.setSpan(parent, span), () => handler(value, record));
+ * const headers = traceHeaders(activeContext());   // { traceparent: '00-…-…-01' }
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  type Attributes,
+  type Context,
+  context,
+  createContextKey,
+  createTraceState,
+  isSpanContextValid,
+  ROOT_CONTEXT,
+  type Span,
+  type SpanContext,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
+
+export const TRACE_HEADER = { parent: 'traceparent', state: 'tracestate' } as const;
+
+/** The instrumentation scope of every span of this system. */
+export const tracer = () => trace.getTracer('kafka-lambda-system');
+
+const current = new AsyncLocalStorage<Context>();
+
+/** The context of the running request or record (or the context manager's, or the root). */
+export function activeContext(): Context {
+  return current.getStore() ?? context.active();
+}
+
+const PROBE = ROOT_CONTEXT.setValue(createContextKey('kafka-lambda-system.probe'), true);
+
+/** Whether a context manager is registered (the SDK's): then it alone carries the context. */
+function managed(): boolean {
+  return context.with(PROBE, () => context.active() === PROBE);
+}
+
+/** Runs `fn` with `ctx` as the active context, for our code and for the registered context manager alike. */
+export function runWithContext<T>(ctx: Context, fn: () => T): T {
+  return managed() ? context.with(ctx, fn) : current.run(ctx, () => context.with(ctx, fn));
+}
+
+/** Trace id of the active context, when it has a valid one (for logs and stores). */
+export function activeTraceId(): string | undefined {
+  const spanContext = trace.getSpanContext(activeContext());
+  return spanContext && isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
+}
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+
+/** The remote span context of a W3C `traceparent` (and `tracestate`), or undefined when absent or malformed. */
+export function parseTraceparent(traceparent: string | undefined, tracestate?: string): SpanContext | undefined {
+  const match = TRACEPARENT.exec(traceparent?.trim().toLowerCase() ?? '');
+  // Version ff is invalid; a future version may append fields, version 00 may not.
+  if (!match || match[1] === 'ff' || (match[1] === '00' && match[5] !== undefined)) return undefined;
+  const spanContext: SpanContext = {
+    traceId: match[2] as string,
+    spanId: match[3] as string,
+    traceFlags: Number.parseInt(match[4] as string, 16) & TraceFlags.SAMPLED,
+    isRemote: true,
+    ...(tracestate ? { traceState: createTraceState(tracestate) } : {}),
+  };
+  return isSpanContextValid(spanContext) ? spanContext : undefined;
+}
+
+/** The context a producer left in `headers` (HTTP or record headers, names lower case), or the root. */
+export function contextFromHeaders(headers: Readonly<Record<string, string | undefined>>): Context {
+  const spanContext = parseTraceparent(headers[TRACE_HEADER.parent], headers[TRACE_HEADER.state]);
+  return spanContext ? trace.setSpanContext(ROOT_CONTEXT, spanContext) : ROOT_CONTEXT;
+}
+
+/** `traceparent` (and `tracestate`) for the span of `ctx`; empty when it has no valid trace. */
+export function traceHeaders(ctx: Context): Record<string, string> {
+  const spanContext = trace.getSpanContext(ctx);
+  if (!spanContext || !isSpanContextValid(spanContext)) return {};
+  const flags = (spanContext.traceFlags & TraceFlags.SAMPLED).toString(16).padStart(2, '0');
+  const headers: Record<string, string> = { [TRACE_HEADER.parent]: `00-${spanContext.traceId}-${spanContext.spanId}-${flags}` };
+  const state = spanContext.traceState?.serialize();
+  if (state) headers[TRACE_HEADER.state] = state;
+  return headers;
+}
+
+/** Messaging attributes common to Kafka spans. */
+export function kafkaAttributes(operation: 'send' | 'process', topic: string, extra: Attributes = {}): Attributes {
+  return {
+    'messaging.system': 'kafka',
+    'messaging.operation.type': operation,
+    'messaging.operation.name': operation,
+    'messaging.destination.name': topic,
+    ...extra,
+  };
+}
+
+/** Ends `span`, marking it failed with `error` when given. */
+export function endSpan(span: Span, error?: unknown): void {
+  if (error !== undefined) {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    span.recordException(failure);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+    span.setAttribute('error.type', failure.name);
+  }
+  span.end();
+}
