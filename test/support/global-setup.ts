@@ -20,6 +20,8 @@ export default async function globalSetup(): Promise<void> {
   await exitIfPrerequisitesMissing();
   process.env.REDIS_PREFIX = `test:${process.pid}:${Date.now()}:`;
   process.env.LOG_LEVEL ??= 'SILENT';
+  // EMF lines go to stdout: a quiet run keeps them off (test/telemetry/metrics.test.ts turns them on for itself).
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const reuse = process.env.TEST_KAFKA_BROKERS;
   if (reuse) {
     process.env.KAFKA_BROKERS = reuse;

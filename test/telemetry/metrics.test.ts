@@ -21,6 +21,9 @@ interface EmfLine {
   [key: string]: unknown;
 }
 
+// The run keeps EMF off to stay quiet (global setup); this file reads the lines, so it turns them on.
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+
 let admin: Admin;
 
 beforeAll(async () => {
@@ -109,6 +112,7 @@ test('a batch with a success, a duplicate, a retry, a dead letter and a failure 
     recordsRetried: 2,
     recordsReportedFailed: 1,
     recordsDeadLettered: 1,
+    recordsCollidingMarker: 0,
   });
   expect(unitsOf(main)).toEqual({
     recordsReceived: 'Count',
@@ -117,6 +121,7 @@ test('a batch with a success, a duplicate, a retry, a dead letter and a failure 
     recordsRetried: 'Count',
     recordsReportedFailed: 'Count',
     recordsDeadLettered: 'Count',
+    recordsCollidingMarker: 'Count',
     batchDuration: 'Milliseconds',
     recordAge: 'Milliseconds',
   });
