@@ -5,8 +5,10 @@
  * MSK cluster in `MSK_CLUSTER_ARN` via GetBootstrapBrokers (IAM listener, looked up once per
  * container), authenticated with SASL OAUTHBEARER tokens signed for IAM.
  */
-import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+import { Kafka, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import { config, resetConfig } from '../config';
+import { log } from '../log';
+import { type KafkaLogSink, kafkajsLogging } from './log';
 
 let client: Kafka | undefined;
 
@@ -39,10 +41,18 @@ export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
     brokers,
     ...CLIENT_TIMEOUTS,
     retry: { initialRetryTime: 100, retries: 3, maxRetryTime: 1000 },
-    logLevel: logLevel.ERROR,
+    ...kafkajsLogging(functionLog),
     ...(useIam ? { ssl: true, sasl: iamSasl(settings.AWS_REGION) } : {}),
   };
 }
+
+/** kafkajs's lines in the function's structured log (lib/kafka/log.ts decides their level). */
+const functionLog: KafkaLogSink = {
+  get debugEnabled() {
+    return log.getLevelName() === 'DEBUG';
+  },
+  write: (level, message, attributes) => log[level](message, attributes),
+};
 
 let bootstrap: Promise<string[]> | undefined;
 

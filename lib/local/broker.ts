@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { spawnTied } from './process';
 
@@ -100,10 +101,18 @@ export function ensureKafkaJars(version = KAFKA_VERSION): string {
   writeFileSync(join(dir, 'pom.xml'), pom);
   process.stderr.write(`Fetching Apache Kafka ${version} from Maven Central into ${dir} (first use only)...\n`);
   try {
-    execFileSync('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
+    // Maven's output is kept for a failure only: even `-q -B` ends with ANSI resets (Maven 3.8's jansi),
+    // which would leak into the next line printed.
+    execFileSync('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
+    const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
+    const output = stripVTControlCharacters(`${stdout ?? ''}${stderr ?? ''}`)
+      .trim()
+      .split('\n')
+      .slice(-20)
+      .join('\n');
     throw new BrokerSetupError(
-      `Could not fetch Apache Kafka ${version} with Maven (is \`mvn\` installed and Maven Central reachable?): ${(error as Error).message}`,
+      `Could not fetch Apache Kafka ${version} with Maven (is \`mvn\` installed and Maven Central reachable?): ${(error as Error).message}${output ? `\n${output}` : ''}`,
     );
   }
   writeFileSync(join(dir, '.complete'), new Date().toISOString());

@@ -14,6 +14,7 @@
  * - A retry waits a short, growing backoff with only its partition paused.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { PluginLog } from '../plugin-log';
 import type { MappingConfig } from './config';
 import { type FailureCondition, failureMessage } from './dead-letter';
 import { buildEvent, envelopeSize, fitCount, type LambdaKafkaRecord, MAX_PAYLOAD_BYTES, partitionKey, toLambdaRecord } from './event';
@@ -25,7 +26,8 @@ export interface PollerDeps {
   /** Shared producer for on-failure destinations. */
   producer(): Promise<Producer>;
   invoker: Invoker;
-  log(line: string): void;
+  /** One INFO line per invocation; what goes wrong at WARN; settings at DEBUG. */
+  log: PluginLog;
 }
 
 interface PartitionState {
@@ -107,7 +109,7 @@ export class MappingPoller {
       partitionsConsumedConcurrently: Math.max(1, Math.min(partitionCount, 16)),
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.deps.log(
+    this.deps.log.debug(
       `${this.label} polling ${m.topic} (batchSize ${m.batchSize}, window ${m.batchingWindowMs} ms, retries ${m.maximumRetryAttempts}, ` +
         `bisect ${m.bisectOnError}, partial ${m.reportBatchItemFailures}, on-failure ${m.onFailureTopic ? `kafka://${m.onFailureTopic}` : (m.onFailureOther ?? 'none')})`,
     );
@@ -127,7 +129,7 @@ export class MappingPoller {
         timer = setTimeout(() => resolve(false), timeoutMs);
       }),
     ]).finally(() => clearTimeout(timer));
-    if (!finished) this.deps.log(`${this.label} did not stop within ${timeoutMs} ms; uncommitted records will be delivered again`);
+    if (!finished) this.deps.log.warn(`${this.label} did not stop within ${timeoutMs} ms; uncommitted records will be delivered again`);
   }
 
   private state(partition: number): PartitionState {
@@ -165,7 +167,7 @@ export class MappingPoller {
           await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: String(target) }] }] });
           committedUpTo = target;
         } catch (error) {
-          this.deps.log(`${this.label} ${key} commit of offset ${target} failed (${(error as Error).message}); the records come again`);
+          this.deps.log.warn(`${this.label} ${key} commit of offset ${target} failed (${(error as Error).message}); the records come again`);
           return false;
         }
       }
@@ -226,15 +228,15 @@ export class MappingPoller {
             ),
           });
         } catch (sendError) {
-          this.deps.log(`${this.label} ${range}: writing to kafka://${m.onFailureTopic} failed (${(sendError as Error).message}); will retry`);
+          this.deps.log.warn(`${this.label} ${range}: writing to kafka://${m.onFailureTopic} failed (${(sendError as Error).message}); will retry`);
           return false;
         }
-        this.deps.log(`${this.label} ${range}: ${slice.length} record(s) sent to kafka://${m.onFailureTopic} (${condition}: ${error.slice(0, 200)})`);
+        this.deps.log.warn(`${this.label} ${range}: ${slice.length} record(s) sent to kafka://${m.onFailureTopic} (${condition}: ${error.slice(0, 200)})`);
       } else if (m.onFailureOther) {
-        this.deps.log(`${this.label} ${range}: ${condition}; the on-failure destination ${m.onFailureOther} is not emulated locally, record(s) skipped`);
+        this.deps.log.warn(`${this.label} ${range}: ${condition}; the on-failure destination ${m.onFailureOther} is not emulated locally, record(s) skipped`);
       } else {
         // Lambda drops records whose retries are exhausted when no destination is configured.
-        this.deps.log(`${this.label} ${range}: ${condition}; no on-failure destination, record(s) DISCARDED as Lambda does`);
+        this.deps.log.warn(`${this.label} ${range}: ${condition}; no on-failure destination, record(s) DISCARDED as Lambda does`);
       }
       return true;
     };
@@ -280,7 +282,7 @@ export class MappingPoller {
         const where = `${key} offsets ${first}-${last} (${count} record${count === 1 ? '' : 's'})`;
 
         if (verdict.kind === 'success') {
-          this.deps.log(`λ ${this.label} ${where} -> ok ${took} ms`);
+          this.deps.log.info(`λ ${this.label} ${where} -> ok ${took} ms`);
           index += count;
           commit(last + 1);
           continue;
@@ -291,7 +293,7 @@ export class MappingPoller {
           const succeeded = chunk.findIndex((r) => r.offset === failedOffset);
           const attempt = (state.attempts.get(failedOffset) ?? 0) + 1;
           state.attempts.set(failedOffset, attempt);
-          this.deps.log(`λ ${this.label} ${where} -> item failure at offset ${failedOffset} (attempt ${attempt}) ${took} ms`);
+          this.deps.log.warn(`λ ${this.label} ${where} -> item failure at offset ${failedOffset} (attempt ${attempt}) ${took} ms`);
           if (succeeded > 0) {
             index += succeeded;
             commit(failedOffset);
@@ -310,7 +312,7 @@ export class MappingPoller {
         if (m.bisectOnError && count > 1) {
           state.sizeLimit = Math.ceil(count / 2);
           state.bisectUntil = Math.max(state.bisectUntil ?? -1, last);
-          this.deps.log(`λ ${this.label} ${where} -> error ${took} ms, bisecting to ${state.sizeLimit}: ${verdict.reason.slice(0, 300)}`);
+          this.deps.log.warn(`λ ${this.label} ${where} -> error ${took} ms, bisecting to ${state.sizeLimit}: ${verdict.reason.slice(0, 300)}`);
           continue;
         }
         let headAttempt = 0;
@@ -319,7 +321,7 @@ export class MappingPoller {
           state.attempts.set(record.offset, attempt);
           if (record.offset === first) headAttempt = attempt;
         }
-        this.deps.log(`λ ${this.label} ${where} -> error (attempt ${headAttempt}) ${took} ms: ${verdict.reason.slice(0, 300)}`);
+        this.deps.log.warn(`λ ${this.label} ${where} -> error (attempt ${headAttempt}) ${took} ms: ${verdict.reason.slice(0, 300)}`);
         if (headAttempt > this.maxRetries) {
           let exhausted = 0;
           while (exhausted < chunk.length && (state.attempts.get((chunk[exhausted] as LambdaKafkaRecord).offset) ?? 0) > this.maxRetries) exhausted++;
