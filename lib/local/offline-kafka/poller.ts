@@ -26,7 +26,7 @@ export interface PollerDeps {
   /** Shared producer for on-failure destinations. */
   producer(): Promise<Producer>;
   invoker: Invoker;
-  /** One INFO line per invocation; what goes wrong at WARN; settings at DEBUG. */
+  /** One INFO line per mapping at start and per invocation; what goes wrong at WARN. */
   log: PluginLog;
 }
 
@@ -109,7 +109,7 @@ export class MappingPoller {
       partitionsConsumedConcurrently: Math.max(1, Math.min(partitionCount, 16)),
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.deps.log.debug(
+    this.deps.log.info(
       `${this.label} polling ${m.topic} (batchSize ${m.batchSize}, window ${m.batchingWindowMs} ms, retries ${m.maximumRetryAttempts}, ` +
         `bisect ${m.bisectOnError}, partial ${m.reportBatchItemFailures}, on-failure ${m.onFailureTopic ? `kafka://${m.onFailureTopic}` : (m.onFailureOther ?? 'none')})`,
     );
