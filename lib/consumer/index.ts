@@ -253,10 +253,10 @@ function respond(
   });
   summary.durationMs = Date.now() - started;
   // Metrics hook: publish the summary's counts here (collidingMarkers above all), one set per invocation.
-  // A clean batch is at DEBUG: Lambda logs every invocation's REPORT line already (and the local
-  // trigger one line); a batch that dead-lettered, left failures or met colliding markers is worth INFO.
+  // Under serverless-offline the local trigger prints one line per invocation already: there a clean
+  // batch's summary is DEBUG. One that dead-lettered, left failures or met colliding markers is INFO.
   const clean = summary.deadLettered === 0 && summary.failed === 0 && summary.collidingMarkers === 0;
-  log[clean ? 'debug' : 'info']('kafka batch processed', {
+  log[clean && process.env.IS_OFFLINE ? 'debug' : 'info']('kafka batch processed', {
     ...summary,
     failedPartitions: response.batchItemFailures.map((f) => `${f.itemIdentifier.partition}@${f.itemIdentifier.offset}`),
   });
