@@ -97,7 +97,8 @@ async function consume(kafka: Kafka, functionKey: string, group: string, handler
     timeoutMs: 10_000,
     filterPatterns,
   };
-  const poller = new MappingPoller(mapping, { kafka, producer: () => Promise.reject(new Error('no destination in the benchmark')), invoker, log: () => {} });
+  const silent = { debugEnabled: false, debug() {}, info() {}, warn() {}, error() {} };
+  const poller = new MappingPoller(mapping, { kafka, producer: () => Promise.reject(new Error('no destination in the benchmark')), invoker, log: silent });
   await poller.start();
   const admin = kafka.admin();
   await admin.connect();

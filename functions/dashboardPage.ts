@@ -49,7 +49,8 @@ const script = `
 'use strict';
 const REFRESH_MS = 2000;
 const TOKEN_KEY = 'dashboard-token';
-const statsUrl = new URL('stats', location.href).toString();
+// via=dashboard: the local gateway logs this polling at DEBUG (lib/local/offline-gateway).
+const statsUrl = new URL('stats?via=dashboard', location.href).toString();
 const $ = (id) => document.getElementById(id);
 let previous = {};
 

@@ -3,15 +3,21 @@
  * Redis and pairs its data with the broker (lib/local/dev-data.ts), creates the catalog's topics,
  * then runs `serverless offline` — the HTTP gateway on http://127.0.0.1:3000 and every Kafka
  * trigger — until Ctrl-C, and stops what it started.
+ * Arguments after `--` go to `serverless offline` (e.g. `npm run dev -- --httpPort 4000 --lambdaPort 4002`).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { signLocalToken } from '../lib/http/local-jwt';
 import { OPERATOR_SCOPE } from '../lib/http/scopes';
 import { provision, topicSpecs } from '../lib/kafka/topics';
 import { KAFKA_VERSION, type RunningBroker, startBroker, waitUntilReady } from '../lib/local/broker';
 import { connectDevRedis, DEV_BROKERS, DEV_KAFKA_DATA_DIR, DEV_REDIS_PREFIX, devKafkaDataDir, pairWithBroker } from '../lib/local/dev-data';
+import { examplesText, LOCAL_API } from '../lib/local/examples';
+import { debugLogging } from '../lib/local/plugin-log';
 
 async function kafkaBrokers(): Promise<{ brokers: string; broker?: RunningBroker }> {
   if (process.env.KAFKA_BROKERS) {
@@ -34,41 +40,51 @@ async function main(): Promise<void> {
   const redis = await connectDevRedis(redisUrl);
   const { brokers, broker } = await kafkaBrokers();
   const kafka = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  // The prefix the functions write under (serverless.yml: REDIS_PREFIX, else the dev prefix); a test
+  // running dev.ts against a broker of its own must never clear the developer's data.
+  const redisPrefix = process.env.REDIS_PREFIX || DEV_REDIS_PREFIX;
   // Redis data written against another Kafka cluster (a reset or new broker, a fresh clone) must not shadow new records.
-  const pairing = await pairWithBroker(redis, kafka, DEV_REDIS_PREFIX, broker?.formatted ?? false).finally(() => redis.disconnect());
+  const pairing = await pairWithBroker(redis, kafka, redisPrefix, broker?.formatted ?? false).finally(() => redis.disconnect());
   if (pairing.status === 'cleared') {
     console.log(
-      `Redis held ${pairing.cleared} keys under "${DEV_REDIS_PREFIX}" from another Kafka cluster (${pairing.previous ?? 'unrecorded'}; this broker is ${pairing.clusterId}): cleared, so consumer state matches the broker's data. npm run reset clears both on purpose.`,
+      `Redis held ${pairing.cleared} keys under "${redisPrefix}" from another Kafka cluster (${pairing.previous ?? 'unrecorded'}; this broker is ${pairing.clusterId}): cleared, so consumer state matches the broker's data. npm run reset clears both on purpose.`,
     );
   }
   const report = await provision(kafka, topicSpecs({ replicationFactor: 1 }));
   console.log(`Topics: ${report.created.length} created, ${report.updated.length} updated, ${report.unchanged.length} unchanged`);
 
   // Run the CLI with node directly (not through npx, which does not pass signals on).
-  const offline = spawn(process.execPath, [join(__dirname, '../node_modules/serverless/bin/serverless.js'), 'offline', 'start', '--stage', 'local'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      KAFKA_BROKERS: brokers,
-      REDIS_URL: redisUrl,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_REGION: 'us-east-1',
-      // Every function keeps its spans in the local store, for `npm run trace` (lib/local/span-store.ts).
-      DEV_NODE_OPTIONS: `--require ${join(__dirname, '../lib/local/trace-preload.cjs')}`,
+  const offlineArgs = process.argv.slice(2);
+  const offline = spawn(
+    process.execPath,
+    [join(__dirname, '../node_modules/serverless/bin/serverless.js'), 'offline', 'start', '--stage', 'local', ...offlineArgs],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: brokers,
+        REDIS_URL: redisUrl,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_REGION: 'us-east-1',
+        // Every function keeps its spans in the local store, for `npm run trace` (lib/local/span-store.ts).
+        DEV_NODE_OPTIONS: `--require ${join(__dirname, '../lib/local/trace-preload.cjs')}`,
+      },
     },
-  });
+  );
   let announced = false;
-  const relay = (out: NodeJS.WriteStream) => (chunk: Buffer) => {
-    out.write(chunk);
-    if (!announced && /Server ready/.test(chunk.toString())) {
+  const onLine = (line: string) => {
+    if (!announced && line.includes('Server ready')) {
       announced = true;
       // After the Kafka triggers' start-up lines.
-      setTimeout(() => printEndpoints().catch((error: Error) => console.error(`Could not sign the dashboard token: ${error.message}`)), 1500);
+      setTimeout(
+        () => printEndpoints(httpPortOf(offlineArgs)).catch((error: Error) => console.error(`Could not sign the dashboard token: ${error.message}`)),
+        1500,
+      );
     }
   };
-  offline.stdout.on('data', relay(process.stdout));
-  offline.stderr.on('data', relay(process.stderr));
+  relayLines(offline.stdout, process.stdout, onLine);
+  relayLines(offline.stderr, process.stderr, onLine);
 
   let stopping = false;
   const stop = () => {
@@ -86,25 +102,41 @@ async function main(): Promise<void> {
   process.exit(stopping ? 0 : code);
 }
 
-/** The endpoints, a ready-to-open dashboard URL (with a local operator token) and a few curls. */
-async function printEndpoints(): Promise<void> {
+/**
+ * Relays the child's output line by line, without serverless-offline's boxed route table (it
+ * prints it with console.log, past any log level): the banner lists every route with an example.
+ * `LOG_LEVEL=DEBUG` keeps it.
+ */
+function relayLines(input: Readable, out: NodeJS.WriteStream, onLine: (line: string) => void): void {
+  let inTable = false;
+  createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
+    const plain = stripVTControlCharacters(line).trim();
+    if (!debugLogging() && (inTable || plain.startsWith('┌'))) {
+      inTable = !plain.startsWith('└');
+      return;
+    }
+    out.write(`${line}\n`);
+    onLine(line);
+  });
+}
+
+/** The gateway's port: `--httpPort` if given, else serverless.yml's 3000. */
+function httpPortOf(args: string[]): string {
+  const at = args.findIndex((arg) => arg === '--httpPort' || arg.startsWith('--httpPort='));
+  if (at < 0) return LOCAL_API.split(':')[1] as string;
+  return (args[at]?.includes('=') ? args[at]?.split('=')[1] : args[at + 1]) ?? '3000';
+}
+
+/** Every route's example, and a ready-to-open dashboard URL with a local operator token (GET /stats needs the scope). */
+async function printEndpoints(port: string): Promise<void> {
+  const api = `127.0.0.1:${port}`;
   const operator = await signLocalToken({ sub: 'operator-local', claims: { scope: OPERATOR_SCOPE } });
   console.log(`
-The system is up:
-  HTTP API   http://127.0.0.1:3000   (POST /checkout, GET /orders/{id}, GET /health, ...)
-  Dashboard  http://127.0.0.1:3000/dashboard#token=${operator}
-             (a local token with the ${OPERATOR_SCOPE} scope, which GET /stats needs)
-Try it (every route but /health and /dashboard needs a token; npm run token signs a local one):
-  TOKEN=$(npm run -s token -- --sub customer-42)
-  curl -s -XPOST 127.0.0.1:3000/checkout -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
-       -d '{"items":[{"product_id":"SKU-001","quantity":2,"price":29.99}]}'
-  curl -s 127.0.0.1:3000/orders/<order_id> -H "authorization: Bearer $TOKEN"
-  curl -s -XPOST 127.0.0.1:3000/events -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
-       -d '{"type":"page_view","session_id":"s-1","payload":{"path":"/pricing"}}'
-  OPERATOR=$(npm run -s token -- --sub ops-1 --scope ${OPERATOR_SCOPE})
-  curl -s 127.0.0.1:3000/stats -H "authorization: Bearer $OPERATOR"     # 403 with $TOKEN
-  npm run dlq -- list inventory-service                    # dead letters of a group, with reasons
-  npm run trace -- <order_id>                              # the order's trace: HTTP, topic, each group
+The system is up: HTTP API on http://${api}, every Kafka trigger running. Try every route:
+${examplesText('  ').replaceAll(LOCAL_API, api)}
+Dashboard, with a local operator token: http://${api}/dashboard#token=${operator}
+More: npm run trace -- <order_id> (the order's trace); npm run dlq -- list inventory-service (dead letters, with reasons);
+      LOG_LEVEL=DEBUG npm run dev (every detail).
 Ctrl-C stops everything.
 `);
 }

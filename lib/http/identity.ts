@@ -28,7 +28,11 @@ interface JwtRequestContext {
   authorizer?: { jwt?: { claims?: Record<string, unknown>; scopes?: unknown } };
 }
 
-function unauthorized(detail = 'A valid bearer token is required'): HttpProblem {
+/** What to do without a (valid) token locally: sign one with the local dev key. */
+export const LOCAL_TOKEN_HINT = 'Send a bearer token: Authorization: Bearer $(npm run -s token)';
+
+/** A 401 problem (`WWW-Authenticate: Bearer`), from the functions and from the local gateway alike. */
+export function unauthorized(detail = 'A valid bearer token is required'): HttpProblem {
   return new HttpProblem(401, 'Unauthorized', detail, [], { 'www-authenticate': 'Bearer' });
 }
 
@@ -45,7 +49,7 @@ export async function callerOf(event: APIGatewayProxyEventV2, env: NodeJS.Proces
 async function locallyVerifiedClaims(event: APIGatewayProxyEventV2, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
   const header = headerOf(event, 'authorization');
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header.trim()) : null;
-  if (!match?.[1]) throw unauthorized('Send a bearer token: Authorization: Bearer $(npm run -s token)');
+  if (!match?.[1]) throw unauthorized(LOCAL_TOKEN_HINT);
   try {
     return await verifyLocalToken(match[1], { issuer: env.JWT_ISSUER || LOCAL_JWT_ISSUER, audience: env.JWT_AUDIENCE || LOCAL_JWT_AUDIENCE });
   } catch (error) {

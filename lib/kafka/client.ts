@@ -7,8 +7,10 @@
  * (what serverless.yml sets on every cloud stage, and the default inside Lambda) means TLS with
  * SASL OAUTHBEARER tokens signed for IAM; `none` (local only) means plaintext.
  */
-import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+import { Kafka, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import { config, resetConfig } from '../config';
+import { log } from '../log';
+import { type KafkaLogSink, kafkajsLogging } from './log';
 
 let client: Kafka | undefined;
 
@@ -41,7 +43,7 @@ export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
     brokers,
     ...CLIENT_TIMEOUTS,
     retry: { initialRetryTime: 100, retries: 3, maxRetryTime: 1000 },
-    logLevel: logLevel.ERROR,
+    ...kafkajsLogging(functionLog),
     ...(useIam ? { ssl: true, sasl: iamSasl(settings.AWS_REGION) } : {}),
   };
 }
@@ -50,6 +52,14 @@ export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
 function runsOnLambda(settings: ReturnType<typeof config>): boolean {
   return Boolean(settings.AWS_LAMBDA_FUNCTION_NAME) && !settings.IS_OFFLINE;
 }
+
+/** kafkajs's lines in the function's structured log (lib/kafka/log.ts decides their level). */
+const functionLog: KafkaLogSink = {
+  get debugEnabled() {
+    return log.getLevelName() === 'DEBUG';
+  },
+  write: (level, message, attributes) => log[level](message, attributes),
+};
 
 let bootstrap: Promise<string[]> | undefined;
 

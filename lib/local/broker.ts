@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { ensureMavenJars, jarCacheRoot } from './maven';
 import { spawnTied } from './process';
@@ -91,8 +92,14 @@ export function ensureKafkaJars(version = KAFKA_VERSION): string {
       `Apache Kafka ${version}`,
     );
   } catch (error) {
+    const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
+    const output = stripVTControlCharacters(`${stdout ?? ''}${stderr ?? ''}`)
+      .trim()
+      .split('\n')
+      .slice(-20)
+      .join('\n');
     throw new BrokerSetupError(
-      `Could not fetch Apache Kafka ${version} with Maven (is \`mvn\` installed and Maven Central reachable?): ${(error as Error).message}`,
+      `Could not fetch Apache Kafka ${version} with Maven (is \`mvn\` installed and Maven Central reachable?): ${(error as Error).message}${output ? `\n${output}` : ''}`,
     );
   }
 }

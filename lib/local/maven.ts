@@ -39,7 +39,9 @@ ${dependencies}
 `;
   writeFileSync(join(dir, 'pom.xml'), pom);
   process.stderr.write(`Fetching ${what} from Maven Central into ${dir} (first use only)...\n`);
-  execFileSync('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
+  // Maven's output is kept for a failure only: even `-q -B` ends with ANSI resets (Maven 3.8's jansi),
+  // which would leak into the next line printed.
+  execFileSync('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   writeFileSync(join(dir, '.complete'), new Date().toISOString());
   return libs;
 }

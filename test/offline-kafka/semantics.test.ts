@@ -81,7 +81,9 @@ beforeAll(async () => {
   dir = recordDir();
   await freshTopics(TOPICS, GROUPS);
   lagPort = await freePort();
-  offline = await startOffline({ env: { OFFK_DIR: dir, OFFK_FUNCTIONS: 'partial,throws,bisect,shape,shapeself', OFFK_LAG_PORT: String(lagPort) } });
+  offline = await startOffline({
+    env: { OFFK_DIR: dir, OFFK_FUNCTIONS: 'partial,throws,bisect,shape,shapeself', OFFK_LAG_PORT: String(lagPort), LOG_LEVEL: 'DEBUG' },
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -220,7 +222,7 @@ test('BisectBatchOnFunctionError isolates the failing record: only it reaches th
   expect(offline.output.some((line) => /bisecting to 4/.test(line))).toBe(true);
 });
 
-test('per-group lag is logged and served on the local endpoint', async () => {
+test('per-group lag is logged (LOG_LEVEL=DEBUG) and served on the local endpoint', async () => {
   await waitFor(() => offline.output.some((line) => /lag offk-partial offk\.partial: 0 \(p0=0 p1=0 p2=0\)/.test(line)), 'a lag line for offk-partial');
   const response = await fetch(`http://127.0.0.1:${lagPort}/lag`);
   expect(response.status).toBe(200);

@@ -9,9 +9,9 @@
  *   (`custom.offlineKafka.invoke: http`).
  */
 import http from 'node:http';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { importModule, offlineSourceDir } from '../serverless-offline';
 
 export type InvokeOutcome = { ok: true; payload: unknown } | { ok: false; error: string };
 
@@ -94,9 +94,6 @@ interface OfflineLambda {
   cleanup(): Promise<void>;
 }
 
-// A real dynamic import (serverless-offline is ESM); a compiler must not turn it into require().
-const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
-
 /**
  * serverless-offline's Lambda class for `functionKeys`, created with the options serverless-offline
  * itself uses (its defaults, then `custom.serverless-offline`, then the CLI options).
@@ -107,9 +104,10 @@ export async function lambdaApiInvoker(
   functionKeys: string[],
 ): Promise<Invoker> {
   const serviceDir = serverless.serviceDir ?? serverless.config?.servicePath ?? process.cwd();
-  const resolved = createRequire(join(serviceDir, 'package.json')).resolve('serverless-offline/lambda');
+  const source = offlineSourceDir(serviceDir);
+  const resolved = join(source, 'lambda', 'index.js');
   const { default: Lambda } = (await importModule(pathToFileURL(resolved).href)) as { default: new (sls: unknown, options: unknown) => OfflineLambda };
-  const { default: defaults } = (await importModule(pathToFileURL(join(dirname(resolved), '..', 'config', 'defaultOptions.js')).href)) as {
+  const { default: defaults } = (await importModule(pathToFileURL(join(source, 'config', 'defaultOptions.js')).href)) as {
     default: Record<string, unknown>;
   };
   const options = { ...defaults, ...((serverless.service.custom?.['serverless-offline'] as Record<string, unknown>) ?? {}), ...cliOptions };

@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import type { Admin } from 'kafkajs';
+import type { PluginLog } from '../plugin-log';
 
 export interface GroupLag {
   group: string;
@@ -37,7 +38,7 @@ export class LagReporter {
   constructor(
     private readonly admin: () => Promise<Admin>,
     private readonly targets: { group: string; topic: string; functionKey: string }[],
-    private readonly log: (line: string) => void,
+    private readonly log: PluginLog,
   ) {}
 
   async snapshot(): Promise<GroupLag[]> {
@@ -54,11 +55,11 @@ export class LagReporter {
             const id = `${lag.group}/${lag.topic}`;
             if (this.last.get(id) !== text) {
               this.last.set(id, text);
-              this.log(text);
+              this.log.debug(text);
             }
           }
         } catch (error) {
-          this.log(`lag report failed: ${(error as Error).message}`);
+          this.log.warn(`lag report failed: ${(error as Error).message}`);
         }
         this.timer = setTimeout(tick, intervalSeconds * 1000);
         this.timer.unref();
@@ -77,7 +78,7 @@ export class LagReporter {
           (error) => response.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (error as Error).message })),
         );
       });
-      this.server.listen(port, '127.0.0.1', () => this.log(`lag endpoint: http://127.0.0.1:${port}/lag`));
+      this.server.listen(port, '127.0.0.1', () => this.log.info(`lag endpoint: http://127.0.0.1:${port}/lag`));
       this.server.unref();
     }
   }

@@ -19,8 +19,10 @@
  * lagPort (none), shutdownTimeoutSeconds (10), defaultPartitions (3).
  */
 import net from 'node:net';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Admin, Kafka, type Producer } from 'kafkajs';
+import { kafkajsLogging } from '../../kafka/log';
 import { ensureTopics, type TopicSpec, topicSpecs } from '../../kafka/topics';
+import { type FrameworkLog, kafkaLogOf, type PluginLog, pluginLog } from '../plugin-log';
 import { type MappingConfig, type NamingLike, pluginSettings, readMappings, type ServiceLike } from './config';
 import { httpInvoker, type Invoker, type InvokeTarget, lambdaApiInvoker } from './invoke';
 import { LagReporter } from './lag';
@@ -34,7 +36,7 @@ interface ServerlessLike {
 }
 
 interface PluginUtils {
-  log?: { notice?: (text: string) => void; warning?: (text: string) => void };
+  log?: FrameworkLog;
 }
 
 interface Cluster {
@@ -54,12 +56,14 @@ export class OfflineKafkaPlugin {
   private invoker?: Invoker;
   private started = false;
   private stopped?: Promise<void>;
+  private readonly out: PluginLog;
 
   constructor(
     private readonly serverless: ServerlessLike,
     private readonly options: Record<string, unknown>,
-    private readonly utils: PluginUtils = {},
+    utils: PluginUtils = {},
   ) {
+    this.out = pluginLog(PREFIX, utils.log);
     this.hooks = {
       'offline:start:ready': () => this.start(),
       'offline:start:end': () => this.stop(),
@@ -69,9 +73,7 @@ export class OfflineKafkaPlugin {
   }
 
   private log(line: string): void {
-    const text = `${PREFIX} ${line}`;
-    if (this.utils.log?.notice) this.utils.log.notice(text);
-    else process.stderr.write(`${text}\n`);
+    this.out.info(line);
   }
 
   private target(): InvokeTarget {
@@ -137,7 +139,7 @@ export class OfflineKafkaPlugin {
     this.invoker = invoker;
     this.pollers = mappings.map((m) => {
       const cluster = this.cluster(m.brokers.join(','));
-      return new MappingPoller(m, { kafka: cluster.kafka, producer: () => this.producer(cluster), invoker, log: (line) => this.log(line) });
+      return new MappingPoller(m, { kafka: cluster.kafka, producer: () => this.producer(cluster), invoker, log: this.out });
     });
     await Promise.all(this.pollers.map((p) => p.start()));
     this.log(`${this.pollers.length} Kafka trigger(s) running, invoking through ${invoker.description}`);
@@ -146,7 +148,7 @@ export class OfflineKafkaPlugin {
     this.lag = new LagReporter(
       () => this.adminOf(first),
       mappings.map((m) => ({ group: m.groupId, topic: m.topic, functionKey: m.functionKey })),
-      (line) => this.log(line),
+      this.out,
     );
     this.lag.start(settings.lagIntervalSeconds, settings.lagPort);
   }
@@ -190,7 +192,7 @@ export class OfflineKafkaPlugin {
         kafka: new Kafka({
           clientId: 'offline-kafka',
           brokers,
-          logLevel: logLevel.NOTHING,
+          ...kafkajsLogging(kafkaLogOf(this.out)),
           connectionTimeout: 3000,
           requestTimeout: 30_000,
           retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 3000 },

@@ -19,6 +19,7 @@
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { KafkaRecordFilter } from '../filter/kafka-record';
+import type { PluginLog } from '../plugin-log';
 import { assembleBatch } from './assemble';
 import { type CommitOffsets, OffsetCommitter } from './commits';
 import type { MappingConfig } from './config';
@@ -33,7 +34,8 @@ export interface PollerDeps {
   /** Shared producer for on-failure destinations. */
   producer(): Promise<Producer>;
   invoker: Invoker;
-  log(line: string): void;
+  /** One INFO line per mapping at start and per invocation; what goes wrong at WARN. */
+  log: PluginLog;
 }
 
 interface PartitionState {
@@ -112,7 +114,7 @@ export class MappingPoller {
       // stopping, and the batch that finishes during a graceful shutdown must be committed.
       () => this.commitOffsets,
       (partitions, error) =>
-        this.deps.log(
+        this.deps.log.warn(
           `${this.label} commit of ${partitions.map((p) => partitionKey(mapping.topic, p)).join(', ')} failed (${error.message}); the records come again`,
         ),
     );
@@ -163,7 +165,7 @@ export class MappingPoller {
       partitionsConsumedConcurrently: Math.max(1, partitionCount),
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.deps.log(
+    this.deps.log.info(
       `${this.label} polling ${m.topic} (batchSize ${m.batchSize}, window ${m.batchingWindowMs} ms, retries ${m.maximumRetryAttempts}, ` +
         `bisect ${m.bisectOnError}, partial ${m.reportBatchItemFailures}, on-failure ${m.onFailureTopic ? `kafka://${m.onFailureTopic}` : (m.onFailureOther ?? 'none')}, ` +
         `filters ${m.filterPatterns.length === 0 ? 'none' : m.filterPatterns.join(' | ')})`,
@@ -186,7 +188,7 @@ export class MappingPoller {
         timer = setTimeout(() => resolve(false), timeoutMs);
       }),
     ]).finally(() => clearTimeout(timer));
-    if (!finished) this.deps.log(`${this.label} did not stop within ${timeoutMs} ms; uncommitted records will be delivered again`);
+    if (!finished) this.deps.log.warn(`${this.label} did not stop within ${timeoutMs} ms; uncommitted records will be delivered again`);
   }
 
   private state(partition: number): PartitionState {
@@ -308,7 +310,7 @@ export class MappingPoller {
     const tail = work.filtered.tailEnd(last ? last.offset + 1 : 0);
     if (tail === undefined) return;
     const skipped = work.filtered.takeFilteredBelow(tail);
-    this.deps.log(`λ ${this.label} ${work.key} up to offset ${tail - 1}: ${skipped} record(s) filtered out, committed without invocation`);
+    this.deps.log.info(`λ ${this.label} ${work.key} up to offset ${tail - 1}: ${skipped} record(s) filtered out, committed without invocation`);
     this.commit(work, tail);
   }
 
@@ -366,7 +368,7 @@ export class MappingPoller {
     const verdict = interpret(outcome, eventRecords, m.reportBatchItemFailures);
 
     if (verdict.kind === 'success') {
-      this.deps.log(`λ ${this.label} ${where} -> ok ${took} ms`);
+      this.deps.log.info(`λ ${this.label} ${where} -> ok ${took} ms`);
       for (const entry of batch) this.succeeded(entry);
       return;
     }
@@ -382,7 +384,7 @@ export class MappingPoller {
         failures.push(`item failure at offset ${failedOffset} of ${entry.work.key} (attempt ${attempt})`);
         return () => this.partiallyFailed(entry, failedOffset, attempt);
       });
-      this.deps.log(`λ ${this.label} ${where} -> ${failures.join(', ')} ${took} ms`);
+      this.deps.log.warn(`λ ${this.label} ${where} -> ${failures.join(', ')} ${took} ms`);
       for (const next of continuations) void next();
       return;
     }
@@ -390,7 +392,7 @@ export class MappingPoller {
     // The whole batch failed.
     if (m.bisectOnError && count > 1) {
       const half = Math.ceil(count / 2);
-      this.deps.log(`λ ${this.label} ${where} -> error ${took} ms, bisecting to ${half}: ${verdict.reason.slice(0, 300)}`);
+      this.deps.log.warn(`λ ${this.label} ${where} -> error ${took} ms, bisecting to ${half}: ${verdict.reason.slice(0, 300)}`);
       for (const { work, chunk } of batch) {
         work.state.sizeLimit = half;
         work.state.bisectUntil = Math.max(work.state.bisectUntil ?? -1, (chunk[chunk.length - 1] as LambdaKafkaRecord).offset);
@@ -403,7 +405,7 @@ export class MappingPoller {
       for (const record of chunk) work.state.attempts.set(record.offset, (work.state.attempts.get(record.offset) ?? 0) + 1);
       return work.state.attempts.get((chunk[0] as LambdaKafkaRecord).offset) ?? 1;
     });
-    this.deps.log(`λ ${this.label} ${where} -> error (attempt ${Math.max(...attempts)}) ${took} ms: ${verdict.reason.slice(0, 300)}`);
+    this.deps.log.warn(`λ ${this.label} ${where} -> error (attempt ${Math.max(...attempts)}) ${took} ms: ${verdict.reason.slice(0, 300)}`);
     batch.forEach((entry, i) => void this.failed(entry, attempts[i] as number, verdict.reason));
   }
 
@@ -464,15 +466,15 @@ export class MappingPoller {
           ),
         });
       } catch (sendError) {
-        this.deps.log(`${this.label} ${range}: writing to kafka://${m.onFailureTopic} failed (${(sendError as Error).message}); will retry`);
+        this.deps.log.warn(`${this.label} ${range}: writing to kafka://${m.onFailureTopic} failed (${(sendError as Error).message}); will retry`);
         return false;
       }
-      this.deps.log(`${this.label} ${range}: ${slice.length} record(s) sent to kafka://${m.onFailureTopic} (${condition}: ${error.slice(0, 200)})`);
+      this.deps.log.warn(`${this.label} ${range}: ${slice.length} record(s) sent to kafka://${m.onFailureTopic} (${condition}: ${error.slice(0, 200)})`);
     } else if (m.onFailureOther) {
-      this.deps.log(`${this.label} ${range}: ${condition}; the on-failure destination ${m.onFailureOther} is not emulated locally, record(s) skipped`);
+      this.deps.log.warn(`${this.label} ${range}: ${condition}; the on-failure destination ${m.onFailureOther} is not emulated locally, record(s) skipped`);
     } else {
       // Lambda drops records whose retries are exhausted when no destination is configured.
-      this.deps.log(`${this.label} ${range}: ${condition}; no on-failure destination, record(s) DISCARDED as Lambda does`);
+      this.deps.log.warn(`${this.label} ${range}: ${condition}; no on-failure destination, record(s) DISCARDED as Lambda does`);
     }
     return true;
   }
