@@ -3,9 +3,13 @@
  * validation: bytes that are not JSON, JSON that breaks the schema, and oversized values.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Message } from 'kafkajs';
+import { parse } from 'yaml';
 import { deadLetterTopicFor, orderPlaced, userEvents } from '../../events/catalog';
 import { DLQ_HEADER } from '../../lib/consumer';
+import { type KafkaRecordFilter, kafkaRecordFilter } from '../../lib/local/filter/kafka-record';
 import { readRecords } from '../support/kafka';
 import type { Snapshot } from './reconcile';
 import type { LocalSystem } from './system';
@@ -16,16 +20,43 @@ function poisonFor(topic: string, round: number): Message[] {
     { key: `poison-${round}-a`, value: Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x22]), headers: headers() },
     { key: `poison-${round}-b`, value: '{"order_id": "not-a-uuid", "items": "nope"}', headers: headers() },
     { key: `poison-${round}-c`, value: JSON.stringify({ type: 'page_view', session_id: 42, topic }), headers: headers() },
+    // A search that breaks the schema: the one search-terms' filter lets through.
+    { key: `poison-${round}-e`, value: JSON.stringify({ type: 'search', session_id: 7, payload: 'nope' }), headers: headers() },
     // Oversized: 700 KB of id, far past any field's limit.
     { key: `poison-${round}-d`, value: JSON.stringify({ customer_id: 'x'.repeat(700_000), session_id: 'y' }), headers: headers() },
     { key: null, value: '[]' },
   ];
 }
 
+/**
+ * Each group's FilterCriteria as serverless.yml gives its mapping: a poison record its filter leaves
+ * out never reaches the function (committed without an invocation, as on Lambda), so it is not that
+ * group's to dead-letter.
+ */
+function groupFilters(): Map<string, KafkaRecordFilter> {
+  const service = parse(readFileSync(join(__dirname, '../../serverless.yml'), 'utf8'), { merge: true }) as {
+    functions: Record<string, { events?: { msk?: { consumerGroupId?: string; filterPatterns?: unknown[] } }[] }>;
+  };
+  const filters = new Map<string, KafkaRecordFilter>();
+  for (const fn of Object.values(service.functions)) {
+    for (const { msk } of fn.events ?? []) {
+      if (msk?.consumerGroupId && msk.filterPatterns?.length)
+        filters.set(msk.consumerGroupId, kafkaRecordFilter(msk.filterPatterns.map((p) => JSON.stringify(p))));
+    }
+  }
+  return filters;
+}
+
+const valueBytes = (message: Message): Uint8Array | null =>
+  message.value === null || message.value === undefined ? null : Buffer.isBuffer(message.value) ? message.value : Buffer.from(message.value);
+
 export async function poisonRecords(system: LocalSystem) {
+  const filters = groupFilters();
   const producer = system.kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const produced: Record<string, number> = { [orderPlaced.name]: 0, [userEvents.name]: 0 };
+  /** Per group: the poison records of its topic that its filter lets through (all of them without a filter). */
+  const reaching: Record<string, number> = {};
   let round = 0;
   const produceRound = async () => {
     round++;
@@ -33,11 +64,16 @@ export async function poisonRecords(system: LocalSystem) {
       const messages = poisonFor(topic, round);
       await producer.send({ topic, acks: -1, messages });
       produced[topic] = (produced[topic] ?? 0) + messages.length;
+      for (const group of topic === orderPlaced.name ? orderPlaced.consumerGroups : userEvents.consumerGroups) {
+        const filter = filters.get(group);
+        reaching[group] = (reaching[group] ?? 0) + messages.filter((m) => !filter || filter.matches(valueBytes(m))).length;
+      }
     }
   };
   await produceRound();
   return {
     produced,
+    reaching,
     async produceMore() {
       await produceRound();
       await producer.disconnect();
@@ -47,7 +83,7 @@ export async function poisonRecords(system: LocalSystem) {
       const kafka = system.kafka();
       const counts: Record<string, number> = {};
       let withoutReason = 0;
-      const expected = (group: string) => produced[orderPlaced.consumerGroups.includes(group) ? orderPlaced.name : userEvents.name] ?? 0;
+      const expected = (group: string) => reaching[group] ?? 0;
       for (const group of [...orderPlaced.consumerGroups, ...userEvents.consumerGroups]) {
         const topic = deadLetterTopicFor(group);
         const deadline = Date.now() + timeoutMs;
