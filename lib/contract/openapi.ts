@@ -69,6 +69,7 @@ function responses(route: HttpRoute, publishes: boolean, hasParameters: boolean)
   const { body, maxBodyBytes } = route.contract;
   if (body || hasParameters) answers['400'] ??= problem('Invalid request: `errors` names each field at fault (e.g. `items.0.quantity`).');
   if (route.authorized) answers['401'] ??= problem('No valid bearer token.', { 'www-authenticate': headerObject('`Bearer`') });
+  if (route.scope) answers['403'] ??= problem(`The token lacks the \`${route.scope}\` scope this operator route requires.`);
   if (body) {
     answers['413'] ??= problem(`The body is larger than ${maxBodyBytes} bytes.`);
     answers['415'] ??= problem('The body was not sent as `application/json`.');
@@ -93,7 +94,7 @@ function operation(route: HttpRoute, publishers: ApiInput['publishers']): Json {
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(body, 'input') } } } } : {}),
     responses: responses(route, publishes, parameters.length > 0),
-    security: route.authorized ? [{ [SECURITY_SCHEME]: [] }] : [],
+    security: route.authorized ? [{ [SECURITY_SCHEME]: route.scope ? [route.scope] : [] }] : [],
   };
 }
 

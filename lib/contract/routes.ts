@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ROUTE_CONTRACT, type RouteContract } from '../http/api';
+import { OPERATOR_SCOPE } from '../http/scopes';
 
 export interface HttpRoute {
   /** Function name in serverless.yml. */
@@ -17,6 +18,8 @@ export interface HttpRoute {
   path: string;
   /** Whether serverless.yml puts the JWT authorizer on the route. */
   authorized: boolean;
+  /** The scope the route requires (custom.deploy.operatorRoutes), if any. */
+  scope?: string;
   /** The function file, relative to the project root. */
   file: string;
   contract: RouteContract;
@@ -33,6 +36,7 @@ const httpApiEvent = z.union([
 ]);
 
 const serverlessConfig = z.object({
+  custom: z.object({ deploy: z.object({ operatorRoutes: z.array(z.string()).optional() }).optional() }).optional(),
   functions: z.record(z.string(), z.object({ handler: z.string(), events: z.array(z.record(z.string(), z.unknown())).optional() })),
 });
 
@@ -57,6 +61,7 @@ function contractOf(module: unknown, file: string): RouteContract {
 /** Every `httpApi` route of the serverless.yml in `root`, in file order. */
 export function httpRoutes(root: string): HttpRoute[] {
   const config = serverlessConfig.parse(parse(readFileSync(join(root, 'serverless.yml'), 'utf8'), { merge: true }));
+  const operatorRoutes = new Set((config.custom?.deploy?.operatorRoutes ?? []).map((route) => route.toUpperCase()));
   const routes: HttpRoute[] = [];
   for (const [functionName, fn] of Object.entries(config.functions)) {
     for (const event of fn.events ?? []) {
@@ -73,7 +78,17 @@ export function httpRoutes(root: string): HttpRoute[] {
           `${method} ${path}: serverless.yml ${authorized ? 'puts the JWT authorizer on it' : 'leaves it public'} but ${file} says authenticated: ${contract.authenticated}`,
         );
       }
-      routes.push({ functionName, method: method.toUpperCase(), path, authorized, file, contract, doc: leadingDocComment(readFileSync(absolute, 'utf8')) });
+      const scope = operatorRoutes.has(`${method} ${path}`.toUpperCase()) ? { scope: OPERATOR_SCOPE } : {};
+      routes.push({
+        functionName,
+        method: method.toUpperCase(),
+        path,
+        authorized,
+        ...scope,
+        file,
+        contract,
+        doc: leadingDocComment(readFileSync(absolute, 'utf8')),
+      });
     }
   }
   return routes;

@@ -46,8 +46,11 @@ describe('OpenAPI document (docs/openapi.json)', () => {
       const operation = operationOf(route.method, route.path);
       expect(operation.operationId).toBe(route.functionName);
       if (route.authorized) {
-        expect(operation.security).toEqual([{ jwt: [] }]);
+        // Operator routes name their scope and answer 403 without it (custom.deploy.operatorRoutes).
+        const operator = `${route.method} ${route.path}` === 'GET /stats';
+        expect(operation.security).toEqual([{ jwt: operator ? ['kafka-lambda-system/operator'] : [] }]);
         expect(operation.responses['401']).toBeDefined();
+        expect(Boolean(operation.responses['403'])).toBe(operator);
       } else {
         expect(operation.security).toEqual([]);
         publicRoutes.push(`${route.method} ${route.path}`);
