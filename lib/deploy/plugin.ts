@@ -35,7 +35,7 @@ import { clusterNameToken, mskArns } from './arns';
 import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements, type RedisIdentity, redisStatements } from './iam';
 import { monitoredGroups, monitoringSettings } from './monitoring';
 import { type PollerConfig, pollerProblems, withPollerGroup } from './pollers';
-import { applyRouteAccess, type RouteSettings, routeKey, scopeOperatorRoutes } from './routes';
+import { applyRouteAccess, checkRoutesAuthorized, type RouteSettings, scopeOperatorRoutes } from './routes';
 import { checkStageParams, LOCAL_STAGE, rawStageParams } from './stage';
 import { checkFunctionTransport } from './transport';
 
@@ -266,7 +266,7 @@ export class DeployPlugin {
       resource.DependsOn = [...new Set([...dependsOn, ...topicResources.map(([id]) => id)])];
     }
     this.groupPollers(resources);
-    this.checkRoutesAuthorized();
+    checkRoutesAuthorized(this.functionObjects(), this.settings);
     scopeOperatorRoutes(resources, this.settings);
     this.pinClusterParameter();
     if (this.stage !== LOCAL_STAGE) checkFunctionTransport(resources);
@@ -313,22 +313,5 @@ export class DeployPlugin {
       hasHttpApi: 'HttpApi' in resources,
     });
     Object.assign(resources, monitoringResources(monitoredGroups(functions), settings));
-  }
-
-  private checkRoutesAuthorized(): void {
-    const { service } = this.serverless;
-    const open = new Set((this.settings.publicRoutes ?? []).map((route) => route.toUpperCase()));
-    for (const name of service.getAllFunctions()) {
-      for (const event of service.getFunction(name).events ?? []) {
-        const route = event.httpApi as { method?: string; path?: string; authorizer?: unknown } | undefined;
-        if (!route) continue;
-        const key = routeKey(route);
-        if (!route.authorizer && !open.has(key.toUpperCase())) {
-          throw new Error(
-            `HTTP route "${key}" (function "${name}") has no authorizer: add \`authorizer: { name: jwt }\` to it, or list it in custom.deploy.publicRoutes if it must be public`,
-          );
-        }
-      }
-    }
   }
 }

@@ -78,6 +78,21 @@ export function applyRouteAccess(functions: Readonly<Record<string, RoutedFuncti
   if (missing.length > 0) throw new Error(`custom.deploy lists routes no function serves: ${missing.join(', ')}`);
 }
 
+/** Refuses an HTTP route without the JWT authorizer unless custom.deploy.publicRoutes lists it. */
+export function checkRoutesAuthorized(functions: Readonly<Record<string, RoutedFunction>>, settings: RouteSettings): void {
+  const open = keySet(settings.publicRoutes);
+  for (const [name, fn] of Object.entries(functions)) {
+    for (const route of routesOf(fn)) {
+      const key = routeKey(route);
+      if (!route.authorizer && !open.has(key)) {
+        throw new Error(
+          `HTTP route "${key}" (function "${name}") has no authorizer: add \`authorizer: { name: jwt }\` to it, or list it in custom.deploy.publicRoutes if it must be public`,
+        );
+      }
+    }
+  }
+}
+
 interface RouteResource {
   Type: string;
   Properties?: Record<string, unknown>;
