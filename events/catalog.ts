@@ -177,6 +177,13 @@ export const publishers: Readonly<Record<string, readonly string[]>> = {
  */
 export const monitors: readonly string[] = ['stats'];
 
+/**
+ * Functions that operate on dead letters (the operator console, lib/operations/dead-letters.ts):
+ * `list` reads every dead-letter topic; `redrive` also republishes to every source topic and keeps
+ * its bookkeeping in each group's redrive group.
+ */
+export const deadLetterOperators: Readonly<Record<string, 'list' | 'redrive'>> = { deadLetters: 'list', redrive: 'redrive' };
+
 /** The topics a producer (function name or consumer group) publishes; none if it is not declared. */
 export function topicsPublishedBy(producer: string): readonly string[] {
   return Object.hasOwn(publishers, producer) ? (publishers[producer] ?? []) : [];
@@ -185,6 +192,19 @@ export function topicsPublishedBy(producer: string): readonly string[] {
 /** The dead-letter topic of a consumer group: records it can never process land there with the reason. */
 export function deadLetterTopicFor(group: string): string {
   return `${group}.dlq`;
+}
+
+/** The consumer group that remembers which dead letters of `group` were redriven (lib/operations/dead-letters.ts). */
+export function redriveGroupFor(group: string): string {
+  return `${group}.dlq-redrive`;
+}
+
+/**
+ * The consumer group the operator console lists `group`'s dead letters in: a fixed name, so the
+ * console's IAM grant needs no wildcard (its function runs one at a time: reservedConcurrency 1).
+ */
+export function consoleReaderFor(group: string): string {
+  return `${group}.dlq-console`;
 }
 
 /** The topic a consumer group reads. */

@@ -7,8 +7,14 @@
  * - page views per path as a bar chart, and the top search terms;
  * - orders per step and videos per status;
  * - every consumer group's lag and dead-letter depth, amber when the lag grew since the last poll,
- *   red when the dead-letter topic grew.
+ *   red when the dead-letter topic grew;
+ * - the live console: per topic and per group, records/s over the last 5 minutes as a sparkline
+ *   and p50/p99 latency (the runtime's own figures, `live` in /stats: lib/stores/live-figures.ts);
+ *   per group with dead letters, each one's reason (`x-dlq-*`, GET dead-letters/{group}) and
+ *   redrive buttons for one record or all of the group (POST dead-letters/{group}/redrive, the
+ *   same code as `npm run dlq`).
  * Every value from the API is inserted as text, never as HTML (paths and terms come from users).
+ * It stays usable on a phone: one column below 420 px wide, nothing wider than the screen.
  */
 
 const style = `
@@ -41,6 +47,20 @@ td.warn { color: var(--warn); font-weight: 700; }
 td.bad { color: var(--bad); font-weight: 700; }
 td.ok { color: var(--ok); }
 form { display: flex; gap: .5rem; padding: 0 1.5rem 1rem; }
+.live { display: grid; grid-template-columns: minmax(0, 1fr) 120px auto; gap: .25rem .75rem; align-items: center; }
+.live .label { min-width: 0; }
+.live .figures { font-variant-numeric: tabular-nums; text-align: right; white-space: nowrap; color: var(--muted); }
+.live .figures b { color: var(--ink); }
+svg.spark { width: 120px; height: 24px; }
+svg.spark polyline { fill: none; stroke: var(--bar); stroke-width: 1.5; vector-effect: non-scaling-stroke; }
+h3 { font-size: .85rem; margin: 1rem 0 .4rem; }
+.letters { list-style: none; padding: 0; margin: 0; }
+.letter { border-top: 1px solid rgba(127,127,127,.2); padding: .4rem 0; display: flex; gap: .5rem; align-items: flex-start; flex-wrap: wrap; }
+.letter .why { flex: 1 1 220px; min-width: 0; overflow-wrap: anywhere; }
+.letter .why small { display: block; color: var(--muted); }
+.letter.redriven .why { opacity: .6; }
+button { font: inherit; padding: .25rem .6rem; }
+@media (max-width: 520px) { main { grid-template-columns: minmax(0, 1fr); padding: 0 .75rem .75rem; } header, form { padding-left: .75rem; padding-right: .75rem; flex-wrap: wrap; } .hide-narrow { display: none; } .live { grid-template-columns: minmax(0, 1fr) 90px; } .live .figures { grid-column: 1 / -1; text-align: left; } svg.spark { width: 90px; } }
 form[hidden] { display: none; }
 input { flex: 1; padding: .4rem; font: inherit; }
 `;
@@ -109,9 +129,123 @@ function groups(body, list) {
     const lag = el('td', { class: 'num lag ' + trendClass('lag:' + g.group, g.lag, 'warn') }, g.lag === null ? '?' : g.lag);
     const dlq = el('td', { class: 'num dlq ' + trendClass('dlq:' + g.group, g.dead_letters, 'bad') }, g.dead_letters === null ? '?' : g.dead_letters);
     if (g.error) tr.title = g.error;
-    tr.append(el('td', {}, g.group), el('td', {}, g.topic), lag, dlq);
+    tr.append(el('td', {}, g.group), el('td', { class: 'hide-narrow' }, g.topic), lag, dlq);
     body.append(tr);
   }
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+const latestRate = (series) => (series.length ? series[series.length - 1] : 0);
+
+function sparkline(series) {
+  const svg = document.createElementNS(SVG, 'svg');
+  const max = Math.max(1, ...series);
+  const points = series.map((v, i) => i + ',' + (20 - (20 * v) / max + 2).toFixed(1)).join(' ');
+  svg.setAttribute('class', 'spark');
+  svg.setAttribute('viewBox', '0 0 ' + Math.max(1, series.length - 1) + ' 24');
+  svg.setAttribute('preserveAspectRatio', 'none');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', 'records per second, last 5 minutes');
+  svg.dataset.points = series.join(',');
+  const line = document.createElementNS(SVG, 'polyline');
+  line.setAttribute('points', points);
+  svg.append(line);
+  return svg;
+}
+
+function liveRows(container, rows, kind) {
+  container.replaceChildren();
+  for (const row of rows) {
+    const figures = el('span', { class: 'figures' });
+    figures.append(el('b', {}, latestRate(row.records_per_second)), document.createTextNode(' rec/s'));
+    if (row.latency_ms) figures.append(document.createTextNode(' · p50 ' + row.latency_ms.p50 + ' ms · p99 ' + row.latency_ms.p99 + ' ms'));
+    const label = el('span', { class: 'label', title: row.name }, row.name);
+    const line = [label, sparkline(row.records_per_second), figures];
+    for (const node of line) node.dataset[kind] = row.name;
+    container.append(...line);
+  }
+}
+
+// Dead letters: fetched for a group when its dead-letter topic's depth changes, and after a redrive.
+const letterDepth = {};
+const letterLists = {};
+
+async function api(path, init) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const response = await fetch(new URL(path, location.href).toString(), {
+    ...init,
+    headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' },
+    cache: 'no-store',
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.detail || body.title || 'answered ' + response.status);
+  return body;
+}
+
+async function loadLetters(group) {
+  try {
+    letterLists[group] = (await api('dead-letters/' + encodeURIComponent(group))).dead_letters;
+  } catch (error) {
+    letterLists[group] = { error: error.message };
+  }
+  drawLetters();
+}
+
+async function redrive(group, selection, button) {
+  button.disabled = true;
+  try {
+    const report = await api('dead-letters/' + encodeURIComponent(group) + '/redrive', { method: 'POST', body: JSON.stringify(selection) });
+    setStatus('Redrove ' + report.redriven.length + ' dead letter(s) of ' + group, false);
+  } catch (error) {
+    setStatus('Redrive failed: ' + error.message, true);
+  }
+  await loadLetters(group);
+}
+
+function drawLetters() {
+  const container = $('letters');
+  container.replaceChildren();
+  const groups = Object.keys(letterLists).filter((g) => letterDepth[g] > 0);
+  if (groups.length === 0) { container.append(el('p', { class: 'empty' }, 'No dead letters')); return; }
+  for (const group of groups) {
+    const list = letterLists[group];
+    const heading = el('h3', { 'data-letters-group': group }, group + ' ');
+    const pending = Array.isArray(list) ? list.filter((l) => !l.redriven).length : 0;
+    if (pending > 0) {
+      const all = el('button', { type: 'button', class: 'redrive-all', 'data-group': group }, 'Redrive all ' + pending);
+      all.addEventListener('click', () => redrive(group, { all: true }, all));
+      heading.append(all);
+    }
+    container.append(heading);
+    if (!Array.isArray(list)) { container.append(el('p', { class: 'empty' }, 'Could not list: ' + list.error)); continue; }
+    const ul = el('ul', { class: 'letters' });
+    for (const letter of list) {
+      const id = letter.partition + ':' + letter.offset;
+      const li = el('li', { class: 'letter' + (letter.redriven ? ' redriven' : ''), 'data-group': group, 'data-letter': id, 'data-event-id': letter.event_id });
+      const why = el('span', { class: 'why' });
+      why.append(el('b', { class: 'error-class' }, letter.error_class || letter.condition || 'Error'), document.createTextNode(': '), el('span', { class: 'error' }, letter.error));
+      why.append(el('small', {}, letter.source.topic + '-' + letter.source.partition + '@' + letter.source.offset + ' · ' + letter.attempts + ' attempt(s)' + (letter.failed_at ? ' · ' + letter.failed_at : '') + ' · ' + letter.event_id));
+      li.append(why);
+      if (letter.redriven) li.append(el('span', { class: 'state' }, 'redriven'));
+      else {
+        const button = el('button', { type: 'button', class: 'redrive' }, 'Redrive');
+        button.addEventListener('click', () => redrive(group, { offsets: [id] }, button));
+        li.append(button);
+      }
+      ul.append(li);
+    }
+    container.append(ul);
+  }
+}
+
+function watchLetters(groups) {
+  for (const g of groups) {
+    if (g.dead_letters === null) continue;
+    const changed = letterDepth[g.group] !== g.dead_letters;
+    letterDepth[g.group] = g.dead_letters;
+    if (changed && g.dead_letters > 0) loadLetters(g.group);
+  }
+  drawLetters();
 }
 
 function render(stats) {
@@ -120,6 +254,9 @@ function render(stats) {
   bars($('orders'), stats.orders.by_step.map((s) => ({ name: s.group + ' · ' + s.status, value: s.count })), 'order-step');
   stages($('videos'), stats.videos.by_status);
   groups($('groups'), stats.consumer_groups);
+  liveRows($('live-topics'), stats.live.topics.map((t) => ({ ...t, name: t.topic })), 'liveTopic');
+  liveRows($('live-groups'), stats.live.groups.map((g) => ({ ...g, name: g.group })), 'liveGroup');
+  watchLetters(stats.consumer_groups);
   $('totals').textContent = stats.totals.page_views + ' page views · ' + stats.totals.searches + ' searches';
 }
 
@@ -189,8 +326,13 @@ export const dashboardHtml = `<!doctype html>
   <section><h2>Search terms</h2><div id="terms"></div></section>
   <section><h2>Orders by step</h2><div id="orders"></div></section>
   <section><h2>Videos by status</h2><div id="videos" class="stages"></div></section>
+  <section class="wide"><h2>Live: records/s, last 5 minutes</h2>
+    <h3>Topics</h3><div id="live-topics" class="live"></div>
+    <h3>Consumer groups (latency: appended to Kafka → processed)</h3><div id="live-groups" class="live"></div>
+  </section>
+  <section class="wide"><h2>Dead letters</h2><div id="letters"><p class="empty">No dead letters</p></div></section>
   <section class="wide"><h2>Consumer groups</h2>
-    <table><thead><tr><th>group</th><th>topic</th><th class="num">lag</th><th class="num">dead letters</th></tr></thead><tbody id="groups"></tbody></table>
+    <table><thead><tr><th>group</th><th class="hide-narrow">topic</th><th class="num">lag</th><th class="num">dead letters</th></tr></thead><tbody id="groups"></tbody></table>
   </section>
 </main>
 <script>${script}</script>

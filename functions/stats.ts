@@ -1,6 +1,8 @@
 /**
  * GET /stats — the numbers behind the dashboard: top pages and search terms, orders per step,
- * videos per status, and for every consumer group its lag and dead-letter depth.
+ * videos per status, for every consumer group its lag and dead-letter depth, and the operator
+ * console's live figures (records/s per group and topic over the last 5 minutes, p50/p99 latency:
+ * lib/stores/live-figures.ts).
  *
  * Redis and Kafka are read in parallel; if Kafka cannot be asked within a few seconds the groups
  * come back with `lag: null` and an `error`, and the rest of the answer still arrives.
@@ -12,6 +14,7 @@ import { kafka } from '../lib/kafka/client';
 import { consumerGroupHealth, type GroupHealth } from '../lib/kafka/lag';
 import { log } from '../lib/log';
 import { analyticsStore } from '../lib/stores/analytics';
+import { type LiveWindow, liveFigures } from '../lib/stores/live-figures';
 import { orderStore } from '../lib/stores/orders';
 import { videoStore } from '../lib/stores/videos';
 
@@ -72,18 +75,35 @@ async function groupHealth(): Promise<GroupHealth[]> {
   }
 }
 
+/** The operator console's figures, as the API names things. */
+function liveView(live: LiveWindow) {
+  return {
+    bucket_seconds: live.bucketSeconds,
+    window_seconds: live.windowSeconds,
+    groups: live.groups.map(({ group, topic, recordsPerSecond, latencyMs, totals }) => ({
+      group,
+      topic,
+      records_per_second: recordsPerSecond,
+      latency_ms: latencyMs,
+      totals: { received: totals.received, processed: totals.processed, dead_lettered: totals.deadLettered, failed: totals.failed, skipped: totals.skipped },
+    })),
+    topics: live.topics.map(({ topic, recordsPerSecond }) => ({ topic, records_per_second: recordsPerSecond })),
+  };
+}
+
 const docs = {
   responses: { 200: { description: 'Top pages and search terms, orders per step, videos per status, lag and dead letters per consumer group.' } },
 };
 
 export const handler = httpApi({ docs }, async () => {
-  const [pages, searchTerms, totals, orderSteps, videos, groups] = await Promise.all([
+  const [pages, searchTerms, totals, orderSteps, videos, groups, live] = await Promise.all([
     analyticsStore.topPages(TOP),
     analyticsStore.topSearchTerms(TOP),
     analyticsStore.totals(),
     orderStore.countBySteps(),
     videoStore.countByStatus(),
     groupHealth(),
+    liveFigures.window(groupsToWatch),
   ]);
   return json(
     200,
@@ -102,6 +122,7 @@ export const handler = httpApi({ docs }, async () => {
         dead_letter_topic: deadLetterTopic,
         ...(error ? { error } : {}),
       })),
+      live: liveView(live),
     },
     { 'cache-control': 'no-store' },
   );

@@ -6,11 +6,11 @@
  *
  * `list` prints each dead letter's offset, event id, whether it was redriven, and why it failed.
  * `redrive` republishes the chosen dead letters to their source topic for <group> only (see
- * lib/consumer/dead-letters.ts), each at most once.
+ * lib/operations/dead-letters.ts), each at most once.
  */
 import { consumerGroups } from '../events/catalog';
-import { listDeadLetters, redriveDeadLetters } from '../lib/consumer/dead-letters';
 import { disconnectProducer } from '../lib/kafka/publisher';
+import { listDeadLetters, redriveDeadLetters } from '../lib/operations/dead-letters';
 import { closeRedis } from '../lib/stores/redis';
 
 const USAGE = 'usage: npm run dlq -- list <group> [--limit N]\n       npm run dlq -- redrive <group> (--offsets 1,2 | --all)';

@@ -41,7 +41,6 @@ import { startInvocation } from './telemetry';
 import type { ConsumerRecord, KafkaBatchResponse, RawKafkaEvent, RetryOptions } from './types';
 
 export { backoffDelay } from './backoff';
-export { DLQ_HEADER, listDeadLetters, redriveDeadLetters } from './dead-letters';
 export { NonRetryableError, RetryableError, SchemaViolationError, UndecodableRecordError } from './errors';
 export type { ConsumerRecord, KafkaBatchResponse, RawKafkaEvent, RawKafkaRecord, RetryOptions } from './types';
 
@@ -174,10 +173,10 @@ function buildConsumer<T extends TopicDefinition>(
       }
       outcome = respond(group, batches, outcomes, all.length, started, batchHandler ? batched : undefined);
     } catch (error) {
-      invocation.finish({ ...NO_FIGURES, durationMs: Date.now() - started }, error);
+      await invocation.finish({ ...NO_FIGURES, durationMs: Date.now() - started }, error);
       throw error;
     }
-    invocation.finish(outcome.figures);
+    await invocation.finish(outcome.figures);
     return outcome.response;
   };
 }
@@ -192,6 +191,7 @@ const NO_FIGURES: BatchFigures = {
   deadLettered: {},
   durationMs: 0,
   recordAgesMs: [],
+  latenciesMs: [],
 };
 
 /**
@@ -265,9 +265,10 @@ function respond(
   batched: number | undefined,
 ): { response: KafkaBatchResponse; figures: BatchFigures } {
   const response: KafkaBatchResponse = { batchItemFailures: [] };
-  const figures: BatchFigures = { ...NO_FIGURES, received: records, deadLettered: {}, recordAgesMs: [] };
+  const figures: BatchFigures = { ...NO_FIGURES, received: records, deadLettered: {}, recordAgesMs: [], latenciesMs: [] };
   const deadLettered = figures.deadLettered as Record<string, number>;
   const ages = figures.recordAgesMs as number[];
+  const latencies = figures.latenciesMs as number[];
   const summary: BatchSummary = {
     group,
     records,
@@ -289,6 +290,7 @@ function respond(
     figures.retried += outcome.retried;
     for (const [reason, count] of Object.entries(outcome.deadLetterReasons)) deadLettered[reason] = (deadLettered[reason] ?? 0) + count;
     if (outcome.oldestAgeMs !== undefined) ages.push(outcome.oldestAgeMs);
+    for (const ms of outcome.latenciesMs) latencies.push(ms);
     if (outcome.failedOffset !== undefined) {
       response.batchItemFailures.push({ itemIdentifier: { partition: (batches[i] as PartitionBatch).id, offset: outcome.failedOffset } });
     }

@@ -55,13 +55,24 @@ export interface PartitionOutcome {
   deadLetterReasons: Record<string, number>;
   /** Age (now − record timestamp) of the partition's first record when it was processed. */
   oldestAgeMs?: number;
+  /** Each processed record's latency, record timestamp → done (the operator console's percentiles). */
+  latenciesMs: number[];
 }
 
 type RecordOutcome = 'succeeded' | 'dead-lettered' | 'skipped' | 'skipped-colliding' | 'failed';
 
 /** Processes `records` (already decoded) of one partition in order; never throws for a record. */
 export async function processPartition(batch: PartitionBatch, records: DecodedRecord[], settings: PartitionSettings): Promise<PartitionOutcome> {
-  const outcome: PartitionOutcome = { succeeded: 0, deadLettered: 0, skipped: 0, collidingMarkers: 0, failed: 0, retried: 0, deadLetterReasons: {} };
+  const outcome: PartitionOutcome = {
+    succeeded: 0,
+    deadLettered: 0,
+    skipped: 0,
+    collidingMarkers: 0,
+    failed: 0,
+    retried: 0,
+    deadLetterReasons: {},
+    latenciesMs: [],
+  };
   for (let i = 0; i < records.length; i++) {
     const record = records[i] as DecodedRecord;
     if (settings.budget.expired()) {
@@ -76,12 +87,12 @@ export async function processPartition(batch: PartitionBatch, records: DecodedRe
     if (i === 0 && record.timestamp > 0) outcome.oldestAgeMs = Math.max(0, Date.now() - record.timestamp);
     if (record.batched) {
       await inRecordSpan(record, settings.group, settings.invocation, async () => 'batched');
-      outcome.succeeded++;
+      succeeded(outcome, record);
       continue;
     }
     const result = await inRecordSpan(record, settings.group, settings.invocation, () => processRecord(record, settings, outcome));
     if (result === 'failed') return stop(outcome, record.offset, records.length - i);
-    if (result === 'succeeded') outcome.succeeded++;
+    if (result === 'succeeded') succeeded(outcome, record);
     else if (result === 'dead-lettered') outcome.deadLettered++;
     else {
       outcome.skipped++;
@@ -89,6 +100,11 @@ export async function processPartition(batch: PartitionBatch, records: DecodedRe
     }
   }
   return outcome;
+}
+
+function succeeded(outcome: PartitionOutcome, record: DecodedRecord): void {
+  outcome.succeeded++;
+  if (record.timestamp > 0) outcome.latenciesMs.push(Date.now() - record.timestamp);
 }
 
 function stop(outcome: PartitionOutcome, offset: number, unprocessed: number): PartitionOutcome {

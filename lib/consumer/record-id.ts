@@ -19,7 +19,7 @@
  * millisecond timestamp and the same key and value bytes: a copy of that very record (a restore
  * or a mirror that kept offsets and timestamps), which is right to treat as already applied.
  * Headers are left out: the dead-letter copy keeps the record's key, value, coordinates and
- * timestamp exactly (lib/consumer/dead-letters.ts recomputes the id from them), not its header
+ * timestamp exactly (lib/operations/dead-letters.ts recomputes the id from them), not its header
  * order.
  *
  * Nothing stronger is on offer:

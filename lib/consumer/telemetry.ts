@@ -11,8 +11,10 @@
  */
 import { type Context, type Link, ROOT_CONTEXT, type Span, SpanKind, trace } from '@opentelemetry/api';
 import { log } from '../log';
+import { liveFigures } from '../stores/live-figures';
 import { type BatchFigures, publishBatchMetrics } from '../telemetry/metrics';
 import { activeContext, activeTraceId, contextFromHeaders, endSpan, kafkaAttributes, runWithContext, TRACE_HEADER, tracer } from '../telemetry/trace';
+import { withTimeout } from '../timeout';
 import { type DecodedRecord, type HeaderBytes, headerBuffer, headerEntries } from './decode';
 
 /** OTel keeps at most 128 links per span by default; a batch of 10,000 records links its first 128. */
@@ -25,8 +27,8 @@ export interface Invocation {
   context: Context;
   /** The trace context each record's producer left on it (root when none), read once per record. */
   producers: Map<DecodedRecord, Context>;
-  /** Ends the span, writes the metrics line, takes the trace id off the log lines. */
-  finish(figures: BatchFigures, error?: unknown): void;
+  /** Ends the span, writes the metrics line and the console's live figures, takes the trace id off the log lines. */
+  finish(figures: BatchFigures, error?: unknown): Promise<void>;
 }
 
 /**
@@ -87,12 +89,26 @@ export function startInvocation(topic: string, group: string, records: readonly 
   return {
     context,
     producers,
-    finish(figures, error) {
+    async finish(figures, error) {
       endSpan(span, error);
       log.removeKeys(Object.keys(keys));
       publishBatchMetrics(group, figures);
+      await recordLiveFigures(group, figures);
     },
   };
+}
+
+/** Longest an invocation waits for the console's figures to be written: they must never hold up a batch. */
+const LIVE_FIGURES_BUDGET_MS = 250;
+
+/** Adds the invocation to the operator console's figures (lib/stores/live-figures.ts); a failure is logged, never thrown. */
+async function recordLiveFigures(group: string, figures: BatchFigures): Promise<void> {
+  if (!liveFigures.enabled()) return;
+  const deadLettered = Object.values(figures.deadLettered).reduce((sum, n) => sum + n, 0);
+  const counts = { ...figures, deadLettered };
+  await withTimeout(liveFigures.record(group, counts), LIVE_FIGURES_BUDGET_MS, 'writing the live figures').catch((error: unknown) => {
+    log.warn('live figures not recorded', { group, error: error instanceof Error ? error.message : String(error) });
+  });
 }
 
 /** Runs `process` (one record's whole handling) inside the record's span; the span says how it ended. */

@@ -1,9 +1,10 @@
 /**
  * What each record header means, for the contract documents. The header names themselves come
- * from lib/kafka/headers.ts (HEADER, DEAD_LETTER_HEADER): a header added there appears in the
+ * from lib/kafka/headers.ts (HEADER) and lib/kafka/dead-letter-headers.ts (DEAD_LETTER_HEADER): a header added there appears in the
  * AsyncAPI document on the next `npm run contract`; describe it here.
  */
-import { DEAD_LETTER_HEADER, eventHeaders, HEADER } from '../kafka/headers';
+import { DEAD_LETTER_HEADER } from '../kafka/dead-letter-headers';
+import { eventHeaders, HEADER } from '../kafka/headers';
 
 const DESCRIPTIONS: Readonly<Record<string, string>> = {
   ce_id: 'CloudEvents `id`: unique per event; the idempotency key of every consumer (a redelivered or redriven record keeps it).',

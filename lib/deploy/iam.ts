@@ -8,6 +8,9 @@
  * - a producer (an HTTP function listed in the catalog's `publishers`): write exactly its topics;
  * - the topic provisioner: create and alter the catalog's topics, nothing else;
  * - a monitor (the catalog's `monitors`, e.g. /stats): describe every topic and group, nothing else;
+ * - a dead-letter operator (the catalog's `deadLetterOperators`): read every dead-letter topic in
+ *   the `<group>.dlq-console` and `<group>.dlq-redrive` groups; to redrive, also write every source
+ *   topic;
  * - anything else (health, order lookups): no Kafka access at all.
  * Kafka control-plane actions (broker lookup) are granted on the cluster ARN only, and no
  * `kafka-cluster:*` action ever gets a `*` resource.
@@ -16,7 +19,17 @@
  * const access = kafkaAccessOf('inventory', [{ group: 'inventory-service', topic: 'order.placed' }]);
  * const statements = kafkaStatements(access, mskArns(clusterArn));
  */
-import { consumerGroups, deadLetterTopicFor, monitors, topicOfGroup, topics, topicsPublishedBy } from '../../events/catalog';
+import {
+  consoleReaderFor,
+  consumerGroups,
+  deadLetterOperators,
+  deadLetterTopicFor,
+  monitors,
+  redriveGroupFor,
+  topicOfGroup,
+  topics,
+  topicsPublishedBy,
+} from '../../events/catalog';
 import type { MskArns } from './arns';
 
 export interface Statement {
@@ -36,6 +49,8 @@ export interface KafkaAccess {
   manages: readonly string[];
   /** Whether it watches every group's lag and dead-letter depth (the catalog's `monitors`). */
   monitors?: boolean;
+  /** What it does with dead letters (the catalog's `deadLetterOperators`). */
+  deadLetters?: 'list' | 'redrive';
 }
 
 /** A function's msk trigger, as declared in serverless.yml. */
@@ -53,7 +68,10 @@ export function kafkaAccessOf(functionName: string, triggers: readonly KafkaTrig
     throw new Error(`Function "${functionName}" has ${triggers.length} Kafka triggers: each consumer group is one function with one trigger`);
   }
   const trigger = triggers[0];
-  if (!trigger) return { publishes: topicsPublishedBy(functionName), manages, monitors: monitors.includes(functionName) };
+  if (!trigger) {
+    const deadLetters = Object.hasOwn(deadLetterOperators, functionName) ? deadLetterOperators[functionName] : undefined;
+    return { publishes: topicsPublishedBy(functionName), manages, monitors: monitors.includes(functionName), ...(deadLetters ? { deadLetters } : {}) };
+  }
   const expected = topicOfGroup(trigger.group).name;
   if (trigger.topic !== expected) {
     throw new Error(
@@ -65,13 +83,15 @@ export function kafkaAccessOf(functionName: string, triggers: readonly KafkaTrig
 
 /** Whether the function talks to Kafka at all. */
 export function usesKafka(access: KafkaAccess): boolean {
-  return Boolean(access.consumer) || access.publishes.length > 0 || access.manages.length > 0 || Boolean(access.monitors);
+  return Boolean(access.consumer) || access.publishes.length > 0 || access.manages.length > 0 || Boolean(access.monitors) || Boolean(access.deadLetters);
 }
 
 /** The IAM statements for a function's Kafka access on one MSK cluster (none if it uses no Kafka). */
 export function kafkaStatements(access: KafkaAccess, arns: MskArns): Statement[] {
   if (!usesKafka(access)) return [];
-  const written = [...access.publishes, ...(access.consumer ? [deadLetterTopicFor(access.consumer.group)] : [])];
+  // Redrive republishes to the topic each dead letter came from: any topic of the catalog.
+  const redriven = access.deadLetters === 'redrive' ? topics.map((t) => t.name) : [];
+  const written = [...access.publishes, ...(access.consumer ? [deadLetterTopicFor(access.consumer.group)] : []), ...redriven];
   const clusterActions = ['kafka-cluster:Connect'];
   // Lambda's poller describes the cluster and reads its dynamic configuration before consuming, and
   // writes the on-failure destination as a producer: AWS's example policy for Kafka destinations
@@ -121,6 +141,7 @@ export function kafkaStatements(access: KafkaAccess, arns: MskArns): Statement[]
       { Sid: 'KafkaObserveGroups', Effect: 'Allow', Action: ['kafka-cluster:DescribeGroup'], Resource: consumerGroups.map((group) => arns.group(group)) },
     );
   }
+  if (access.deadLetters) statements.push(...deadLetterStatements(arns));
   if (access.manages.length > 0) {
     statements.push({
       Sid: 'KafkaManageTopics',
@@ -136,6 +157,27 @@ export function kafkaStatements(access: KafkaAccess, arns: MskArns): Statement[]
     });
   }
   return statements;
+}
+
+/** Reading every dead-letter topic, in the list readers' groups and the redrive groups (writes: see `written`). */
+function deadLetterStatements(arns: MskArns): Statement[] {
+  const groups = consumerGroups.flatMap((group) => [consoleReaderFor(group), redriveGroupFor(group)]);
+  return [
+    {
+      Sid: 'KafkaReadDeadLetters',
+      Effect: 'Allow',
+      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+      Resource: consumerGroups.map((group) => arns.topic(deadLetterTopicFor(group))),
+    },
+    {
+      Sid: 'KafkaDeadLetterReaders',
+      Effect: 'Allow',
+      // Readers join their group (AlterGroup), listing reads the redrive group's offsets, redriving
+      // commits them, and a list reader deletes its group when done.
+      Action: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup', 'kafka-cluster:DeleteGroup'],
+      Resource: groups.map((group) => arns.group(group)),
+    },
+  ];
 }
 
 const partitionArn = (rest: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:${rest}` });

@@ -24,26 +24,6 @@ export const HEADER = {
   redriveGroup: 'x-redrive-group',
 } as const;
 
-/**
- * Why a record is on a dead-letter topic: written by the consumer runtime (lib/consumer) and by the
- * local on-failure destination (lib/local/offline-kafka), read by `npm run dlq`.
- */
-export const DEAD_LETTER_HEADER = {
-  /** Lambda's failure condition (`RetryAttemptsExhausted`, ...), on-failure destination records only. */
-  condition: 'x-dlq-condition',
-  error: 'x-dlq-error',
-  errorClass: 'x-dlq-error-class',
-  topic: 'x-dlq-topic',
-  partition: 'x-dlq-partition',
-  offset: 'x-dlq-offset',
-  timestamp: 'x-dlq-timestamp',
-  group: 'x-dlq-group',
-  attempts: 'x-dlq-attempts',
-  failedAt: 'x-dlq-failed-at',
-  functionName: 'x-dlq-function',
-  eventSourceArn: 'x-dlq-event-source-arn',
-} as const;
-
 /** Headers for a record in CloudEvents binary mode. */
 export function eventHeaders(attributes: EventAttributes, extra: Record<string, string> = {}): Record<string, string> {
   return {

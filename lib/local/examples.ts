@@ -51,6 +51,18 @@ export const ROUTE_EXAMPLES: RouteExample[] = [
     command: [`curl -s ${LOCAL_API}/stats -H "authorization: Bearer $OPERATOR"`],
   },
   {
+    route: 'GET /dead-letters/{group}',
+    answer:
+      '200 {"group":"inventory-service","dead_letters":[{"offset":0,"error_class":…,"error":…,"source":…,"redriven":false,…}]}: the newest 50, each with why it failed',
+    command: [`curl -s ${LOCAL_API}/dead-letters/inventory-service -H "authorization: Bearer $OPERATOR"`],
+  },
+  {
+    route: 'POST /dead-letters/{group}/redrive',
+    answer:
+      '200 {"group":"inventory-service","redriven":[…],"already_redriven":[],"not_found":[]}: back on their topic for that group only, each once (or {"offsets":["0:3"]})',
+    command: [`curl -s -XPOST ${LOCAL_API}/dead-letters/inventory-service/redrive -H "authorization: Bearer $OPERATOR" ${json} -d '{"all":true}'`],
+  },
+  {
     route: 'POST /videos',
     answer: '202 {"video_id":"<uuid>"} (the key must sit under uploads/<your id>/); transcode, thumbnail and search-index follow, one after the other',
     command: [`curl -s -XPOST ${LOCAL_API}/videos ${auth} ${json} -d '{"s3_key":"uploads/customer-42/cat.mp4","size_bytes":1048576}'`],

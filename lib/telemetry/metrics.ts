@@ -45,6 +45,8 @@ export interface BatchFigures {
   durationMs: number;
   /** Age of each partition's oldest record when it was processed. */
   recordAgesMs: readonly number[];
+  /** Each processed record's latency (record timestamp → done): the console's percentiles, not an EMF metric. */
+  latenciesMs: readonly number[];
 }
 
 /** EMF caps a metric at 100 values per line. */

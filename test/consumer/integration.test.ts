@@ -6,10 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { type Admin, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { orderPlaced } from '../../events/catalog';
-import { kafkaConsumer, listDeadLetters, NonRetryableError, RetryableError, redriveDeadLetters } from '../../lib/consumer/index';
+import { kafkaConsumer, NonRetryableError, RetryableError } from '../../lib/consumer/index';
 import type { RawKafkaRecord } from '../../lib/consumer/types';
 import { HEADER } from '../../lib/kafka/headers';
 import { disconnectProducer, type Published, publishAll, sendMessages } from '../../lib/kafka/publisher';
+import { listDeadLetters, redriveDeadLetters } from '../../lib/operations/dead-letters';
 import { applyOnce } from '../../lib/stores/once';
 import { closeRedis, keyPrefix, redis } from '../../lib/stores/redis';
 import { context, fromKafka, mskEvent, order } from './support';

@@ -2,7 +2,8 @@
 import { type Diagnostic, Parser } from '@asyncapi/parser';
 import { consumerGroups, deadLetterTopicFor, publishers, topics } from '../../events/catalog';
 import { generatedDocuments } from '../../lib/contract/documents';
-import { DEAD_LETTER_HEADER, HEADER } from '../../lib/kafka/headers';
+import { DEAD_LETTER_HEADER } from '../../lib/kafka/dead-letter-headers';
+import { HEADER } from '../../lib/kafka/headers';
 
 /** Severity 0 is an error in the parser's diagnostics (Spectral's DiagnosticSeverity). */
 const errorsOf = (diagnostics: Diagnostic[]) => diagnostics.filter((d) => d.severity === 0).map((d) => `${d.path.join('.')}: ${d.message}`);

@@ -19,6 +19,8 @@ interface Operation {
 
 const document = JSON.parse(generatedDocuments().openapi) as OpenAPIV3_1.Document;
 const routes = httpRoutes(ROOT);
+/** custom.deploy.operatorRoutes of serverless.yml. */
+const OPERATOR_ROUTES = ['GET /stats', 'GET /dead-letters/{group}', 'POST /dead-letters/{group}/redrive'];
 const operationOf = (method: string, path: string) => document.paths?.[path]?.[method.toLowerCase() as OpenAPIV3_1.HttpMethods] as unknown as Operation;
 
 describe('OpenAPI document (docs/openapi.json)', () => {
@@ -47,7 +49,7 @@ describe('OpenAPI document (docs/openapi.json)', () => {
       expect(operation.operationId).toBe(route.functionName);
       if (route.authorized) {
         // Operator routes name their scope and answer 403 without it (custom.deploy.operatorRoutes).
-        const operator = `${route.method} ${route.path}` === 'GET /stats';
+        const operator = OPERATOR_ROUTES.includes(`${route.method} ${route.path}`);
         expect(operation.security).toEqual([{ jwt: operator ? ['kafka-lambda-system/operator'] : [] }]);
         expect(operation.responses['401']).toBeDefined();
         expect(Boolean(operation.responses['403'])).toBe(operator);

@@ -29,13 +29,22 @@ const statementsOf = (fn: CfnResource) => {
 };
 const actionsOf = (fn: CfnResource) => statementsOf(fn).flatMap((s) => s.Action);
 
-test('GET /stats needs the operator scope in the gateway and in the function; customer routes need none', () => {
+/** The operator routes (GET /stats and the console's dead-letter routes) and their functions. */
+const OPERATOR_ROUTES = ['GET /stats', 'GET /dead-letters/{group}', 'POST /dead-letters/{group}/redrive'];
+const OPERATOR_FUNCTIONS = ['stats', 'deadLetters', 'redrive'];
+
+test('operator routes need the operator scope in the gateway and in the function; customer routes need none', () => {
   const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
-  expect(routes.find((r) => r.RouteKey === 'GET /stats')).toMatchObject({ AuthorizationType: 'JWT', AuthorizationScopes: [OPERATOR_SCOPE] });
-  for (const route of routes.filter((r) => r.RouteKey !== 'GET /stats'))
+  for (const key of OPERATOR_ROUTES) {
+    expect(routes.find((r) => r.RouteKey === key)).toMatchObject({ AuthorizationType: 'JWT', AuthorizationScopes: [OPERATOR_SCOPE] });
+  }
+  for (const route of routes.filter((r) => !OPERATOR_ROUTES.includes(String(r.RouteKey))))
     expect({ key: route.RouteKey, scopes: route.AuthorizationScopes }).toEqual({ key: route.RouteKey, scopes: undefined });
   for (const [, fn] of functions()) {
-    expect({ name: nameOf(fn), scope: envOf(fn).REQUIRED_SCOPE }).toEqual({ name: nameOf(fn), scope: nameOf(fn) === 'stats' ? OPERATOR_SCOPE : undefined });
+    expect({ name: nameOf(fn), scope: envOf(fn).REQUIRED_SCOPE }).toEqual({
+      name: nameOf(fn),
+      scope: OPERATOR_FUNCTIONS.includes(nameOf(fn)) ? OPERATOR_SCOPE : undefined,
+    });
   }
 });
 
@@ -77,14 +86,15 @@ test('kafkaBrokers on a cloud stage still yields IAM over TLS', () => {
   }
 });
 
-test('health and dashboard run outside the VPC with reserved concurrency; the rest inside, unreserved', () => {
+test('health and dashboard run outside the VPC with reserved concurrency; the rest inside, unreserved but the dead-letter lister', () => {
   for (const [, fn] of functions()) {
     const name = nameOf(fn);
     const open = name === 'health' || name === 'dashboard';
     expect({ name, inVpc: fn.Properties.VpcConfig !== undefined, reserved: fn.Properties.ReservedConcurrentExecutions }).toEqual({
       name,
       inVpc: !open,
-      reserved: open ? 5 : undefined,
+      // The console's dead-letter lister reads in one fixed group per topic: one at a time.
+      reserved: open ? 5 : name === 'deadLetters' ? 1 : undefined,
     });
   }
 });

@@ -3,7 +3,17 @@
  * nothing reaches AWS): authorizers, event source mappings, least-privilege IAM derived from the
  * event catalog, VPC, runtime, topics, throttling.
  */
-import { consumerGroups, deadLetterTopicFor, monitors, publishers, topicOfGroup, topics } from '../../events/catalog';
+import {
+  consoleReaderFor,
+  consumerGroups,
+  deadLetterOperators,
+  deadLetterTopicFor,
+  monitors,
+  publishers,
+  redriveGroupFor,
+  topicOfGroup,
+  topics,
+} from '../../events/catalog';
 import { GROUP_ALARMS, groupLogicalPrefix } from '../../lib/deploy/alarms';
 import { OPERATOR_SCOPE } from '../../lib/http/scopes';
 import { topicSpecs } from '../../lib/kafka/topics';
@@ -19,7 +29,7 @@ const groupArn = (group: string) => `${ACCOUNT_PREFIX}:group/${CLUSTER_PATH}/${g
 const SERVICE_PREFIX = 'kafka-lambda-system-dev-';
 const PUBLIC_ROUTES = new Set(['GET /health', 'GET /dashboard']);
 const PUBLIC_FUNCTIONS = new Set(['health', 'dashboard']);
-const OPERATOR_ROUTES = new Set(['GET /stats']);
+const OPERATOR_ROUTES = new Set(['GET /stats', 'GET /dead-letters/{group}', 'POST /dead-letters/{group}/redrive']);
 const ALARM_EMAIL = 'ops@example.com';
 
 let template: Template;
@@ -85,6 +95,16 @@ function expectedKafkaGrants(logicalId: string, name: string): string[] {
     written.push(deadLetterTopicFor(group), ...(publishers[group] ?? []));
   }
   if (groups.length === 0) written.push(...(publishers[name] ?? []));
+  const deadLetters = deadLetterOperators[name];
+  if (deadLetters) {
+    for (const group of consumerGroups) {
+      on(topicArn(deadLetterTopicFor(group)), 'kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData');
+      for (const reader of [consoleReaderFor(group), redriveGroupFor(group)]) {
+        on(groupArn(reader), 'kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup', 'kafka-cluster:DeleteGroup');
+      }
+    }
+    if (deadLetters === 'redrive') written.push(...topics.map((t) => t.name));
+  }
   for (const topic of written) on(topicArn(topic), 'kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData');
   if (written.length > 0) on(clusterArn, 'kafka-cluster:WriteDataIdempotently');
 
@@ -214,7 +234,8 @@ describe('functions', () => {
         name,
         vpc: { SubnetIds: { 'Fn::Split': [',', CLOUD_PARAMS.subnetIds] }, SecurityGroupIds: { 'Fn::Split': [',', CLOUD_PARAMS.securityGroupIds] } },
       });
-      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+      // The console's dead-letter lister reads in one fixed group per topic: one at a time.
+      expect({ name, reserved: fn.Properties.ReservedConcurrentExecutions }).toEqual({ name, reserved: name === 'deadLetters' ? 1 : undefined });
       const version = Number(/^nodejs(\d+)\.x$/.exec(String(fn.Properties.Runtime))?.[1]);
       expect(version).toBeGreaterThanOrEqual(22);
     }

@@ -151,6 +151,25 @@ describe('README examples against npm run dev', () => {
     expect(body.consumer_groups.map((g) => g.group)).toEqual(expect.arrayContaining(['inventory-service', 'page-views', 'search-index-service']));
   });
 
+  it('GET /dead-letters/{group} lists a group’s dead letters, and POST …/redrive redrives them', async () => {
+    const listed = await curl(example('GET /dead-letters/{group}'));
+    expect(listed.status).toBe(200);
+    const list = z.object({
+      group: z.literal('inventory-service'),
+      dead_letters: z.array(z.object({ offset: z.number(), error: z.string(), redriven: z.boolean() })),
+    });
+    list.parse(json(listed));
+    const redriven = await curl(example('POST /dead-letters/{group}/redrive'));
+    expect(redriven.status).toBe(200);
+    const report = z.object({
+      group: z.literal('inventory-service'),
+      redriven: z.array(z.unknown()),
+      already_redriven: z.array(z.number()),
+      not_found: z.array(z.number()),
+    });
+    expect(report.parse(json(redriven)).not_found).toEqual([]);
+  });
+
   it('POST /videos answers 202 and GET /videos/{id} goes uploaded → transcoded → ready → indexed', async () => {
     const uploaded = await curl(example('POST /videos'));
     expect(uploaded.status).toBe(202);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Message } from 'kafkajs';
 import { parse } from 'yaml';
 import { deadLetterTopicFor, orderPlaced, userEvents } from '../../events/catalog';
-import { DLQ_HEADER } from '../../lib/consumer';
+import { DEAD_LETTER_HEADER } from '../../lib/kafka/dead-letter-headers';
 import { type KafkaRecordFilter, kafkaRecordFilter } from '../../lib/local/filter/kafka-record';
 import { readRecords } from '../support/kafka';
 import type { Snapshot } from './reconcile';
@@ -93,7 +93,7 @@ export async function poisonRecords(system: LocalSystem) {
           records = await readRecords(topic, before.offsets.get(topic) ?? new Map(), kafka);
         }
         counts[group] = records.length;
-        withoutReason += records.filter((r) => !r.message.headers?.[DLQ_HEADER.error] || !r.message.headers?.[DLQ_HEADER.offset]).length;
+        withoutReason += records.filter((r) => !r.message.headers?.[DEAD_LETTER_HEADER.error] || !r.message.headers?.[DEAD_LETTER_HEADER.offset]).length;
       }
       return { counts, withoutReason };
     },
