@@ -86,11 +86,11 @@ export async function processPartition(batch: PartitionBatch, records: DecodedRe
     }
     if (i === 0 && record.timestamp > 0) outcome.oldestAgeMs = Math.max(0, Date.now() - record.timestamp);
     if (record.batched) {
-      await inRecordSpan(record, settings.group, settings.invocation, async () => 'batched');
+      await inRecordSpan(record, settings.invocation, async () => 'batched');
       succeeded(outcome, record);
       continue;
     }
-    const result = await inRecordSpan(record, settings.group, settings.invocation, () => processRecord(record, settings, outcome));
+    const result = await inRecordSpan(record, settings.invocation, () => processRecord(record, settings, outcome));
     if (result === 'failed') return stop(outcome, record.offset, records.length - i);
     if (result === 'succeeded') succeeded(outcome, record);
     else if (result === 'dead-lettered') outcome.deadLettered++;

@@ -6,14 +6,14 @@
  *
  * @example
  * const invocation = startInvocation(topic.name, group, decoded);
- * const result = await inRecordSpan(record, group, invocation, () => processRecord(record, settings));
+ * const result = await inRecordSpan(record, invocation, () => processRecord(record, settings));
  * invocation.finish(figures);
  */
-import { type Context, type Link, ROOT_CONTEXT, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { type Attributes, type Context, type Link, ROOT_CONTEXT, type Span, SpanKind, trace } from '@opentelemetry/api';
 import { log } from '../log';
 import { liveFigures } from '../stores/live-figures';
 import { type BatchFigures, publishBatchMetrics } from '../telemetry/metrics';
-import { activeContext, activeTraceId, contextFromHeaders, endSpan, kafkaAttributes, runWithContext, TRACE_HEADER, tracer } from '../telemetry/trace';
+import { activeContext, activeTraceId, contextFromHeaders, contextRunner, endSpan, kafkaAttributes, runWithContext, TRACE_HEADER, tracer } from '../telemetry/trace';
 import { withTimeout } from '../timeout';
 import { type DecodedRecord, type HeaderBytes, headerBuffer, headerEntries } from './decode';
 
@@ -25,6 +25,10 @@ const MAX_LOGGED_TRACES = 20;
 export interface Invocation {
   /** The invocation span's context: records without a producer trace are its children. */
   context: Context;
+  /** Runs a record's handling in its context (the context manager looked up once per invocation). */
+  run: <T>(ctx: Context, fn: () => T) => T;
+  /** The attributes every record span of the invocation shares. */
+  recordAttributes: Attributes;
   /** The trace context each record's producer left on it (root when none), read once per record. */
   producers: Map<DecodedRecord, Context>;
   /** Ends the span, writes the metrics line and the console's live figures, takes the trace id off the log lines. */
@@ -88,6 +92,8 @@ export function startInvocation(topic: string, group: string, records: readonly 
   log.appendKeys(keys);
   return {
     context,
+    run: contextRunner(),
+    recordAttributes: kafkaAttributes('process', topic, { 'messaging.consumer.group.name': group }),
     producers,
     async finish(figures, error) {
       endSpan(span, error);
@@ -114,33 +120,28 @@ async function recordLiveFigures(group: string, figures: BatchFigures): Promise<
 /** Runs `process` (one record's whole handling) inside the record's span; the span says how it ended. */
 export async function inRecordSpan<R extends string>(
   record: DecodedRecord,
-  group: string,
-  { context: invocation, producers }: Invocation,
+  { context: invocation, producers, run, recordAttributes }: Invocation,
   process: () => Promise<R>,
 ): Promise<R> {
   const producer = producers.get(record) ?? producerContext(record);
   const producerSpan = trace.getSpanContext(producer);
   const parent = producerSpan ? producer : invocation;
   const span: Span = tracer().startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER }, parent);
-  // A record whose producer's trace was not sampled gets a non-recording span: skip building what it would drop.
-  if (span.isRecording()) {
-    const invocationSpan = trace.getSpanContext(invocation);
-    const links: Link[] = [];
-    if (producerSpan) links.push({ context: producerSpan });
-    if (invocationSpan) links.push({ context: invocationSpan });
-    span.addLinks(links);
-    span.setAttributes(
-      kafkaAttributes('process', record.topic, {
-        'messaging.consumer.group.name': group,
-        'messaging.destination.partition.id': String(record.partition),
-        'messaging.kafka.offset': record.offset,
-        'messaging.message.id': record.eventId,
-        ...(record.key === null ? {} : { 'messaging.kafka.message.key': record.key }),
-      }),
-    );
-  }
+  // A record whose producer's trace was not sampled gets a non-recording span: skip building what it
+  // would drop, and carry the producer's context on as it is (same trace id, still not sampled).
+  if (!span.isRecording()) return run(parent, process);
+  const invocationSpan = trace.getSpanContext(invocation);
+  const links: Link[] = [];
+  if (producerSpan) links.push({ context: producerSpan });
+  if (invocationSpan) links.push({ context: invocationSpan });
+  span.addLinks(links);
+  span.setAttributes(recordAttributes);
+  span.setAttribute('messaging.destination.partition.id', String(record.partition));
+  span.setAttribute('messaging.kafka.offset', record.offset);
+  span.setAttribute('messaging.message.id', record.eventId);
+  if (record.key !== null) span.setAttribute('messaging.kafka.message.key', record.key);
   try {
-    const outcome = await runWithContext(trace.setSpan(parent, span), process);
+    const outcome = await run(trace.setSpan(parent, span), process);
     span.setAttribute('kafka_lambda.outcome', outcome);
     endSpan(span, outcome === 'failed' || outcome === 'dead-lettered' ? new Error(`record ${outcome}`) : undefined);
     return outcome;

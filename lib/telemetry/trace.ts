@@ -55,7 +55,12 @@ function managed(): boolean {
 
 /** Runs `fn` with `ctx` as the active context, for our code and for the registered context manager alike. */
 export function runWithContext<T>(ctx: Context, fn: () => T): T {
-  return managed() ? context.with(ctx, fn) : current.run(ctx, () => context.with(ctx, fn));
+  return contextRunner()(ctx, fn);
+}
+
+/** A {@link runWithContext} for many calls in a row (a batch's records): asks once whether a context manager is registered. */
+export function contextRunner(): <T>(ctx: Context, fn: () => T) => T {
+  return managed() ? (ctx, fn) => context.with(ctx, fn) : (ctx, fn) => current.run(ctx, () => context.with(ctx, fn));
 }
 
 /** Trace id of the active context, when it has a valid one (for logs and stores). */
