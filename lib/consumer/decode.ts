@@ -11,6 +11,7 @@
  * const value = parseValue(orderPlaced, record);      // typed, or throws SchemaViolationError
  */
 import type { TopicDefinition } from '../../events/catalog';
+import { errorMessage } from '../errors';
 import { HEADER } from '../kafka/headers';
 import { type NonRetryableError, SchemaViolationError, UndecodableRecordError } from './errors';
 import { contentDigest, fallbackEventId, legacyFallbackEventId } from './record-id';
@@ -287,7 +288,7 @@ export function parseValue<T extends TopicDefinition>(topic: T, record: DecodedR
   try {
     json = JSON.parse(utf8.decode(record.valueBytes));
   } catch (error) {
-    throw new UndecodableRecordError(`value is not UTF-8 JSON: ${(error as Error).message}`);
+    throw new UndecodableRecordError(`value is not UTF-8 JSON: ${errorMessage(error)}`);
   }
   const result = topic.schema.safeParse(json);
   if (!result.success) {

@@ -54,6 +54,7 @@
  * await session.finish();                       // flush markers, release leases
  */
 import { randomUUID } from 'node:crypto';
+import { errorMessage } from '../errors';
 import { log } from '../log';
 import { APPLIED_MARKER_TTL_SECONDS, appliedKey, MARKER_WITHOUT_DIGEST } from '../stores/once';
 import { keyPrefix, redis } from '../stores/redis';
@@ -217,7 +218,7 @@ export class IdempotencySession {
     } catch (error) {
       for (const slot of this.slots.values()) if (slot.state !== 'acquired') slot.state = undefined;
       this.degraded = true;
-      log.warn('idempotency pre-check failed; records will claim one by one', { group: this.group, error: (error as Error).message });
+      log.warn('idempotency pre-check failed; records will claim one by one', { group: this.group, error: errorMessage(error) });
     }
   }
 

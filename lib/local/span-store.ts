@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { z } from 'zod';
+import { asError } from '../errors';
 import { startTracing } from '../telemetry/sdk';
 
 /** The dev system's store (the repository's git-ignored `.local`). */
@@ -66,7 +67,7 @@ export class FileSpanExporter implements SpanExporter {
       appendFileSync(this.file, spans.map((s) => `${JSON.stringify(toStored(s))}\n`).join(''));
       done({ code: ExportResultCode.SUCCESS });
     } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: error as Error });
+      done({ code: ExportResultCode.FAILED, error: asError(error) });
     }
   }
 
