@@ -149,7 +149,7 @@ const lenientUtf8 = new TextDecoder('utf-8');
  * Strict base64: Lambda always pads, so the length is a multiple of 4 and no character may be
  * skipped by Node's lenient decoder (a skipped character shows as a shorter result).
  */
-export function decodeBase64(text: string): Buffer | undefined {
+function decodeBase64(text: string): Buffer | undefined {
   if (text.length % 4 !== 0) return undefined;
   const bytes = Buffer.from(text, 'base64');
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
@@ -282,7 +282,7 @@ function headerText(value: HeaderBytes): string {
  * and no producer of ours writes tombstones, so a null value is not an event of that topic; the
  * dead-letter topic makes it visible instead of silently skipping it.
  */
-export function parseValue<T extends TopicDefinition>(topic: T, record: DecodedRecord): unknown {
+function parseValue<T extends TopicDefinition>(topic: T, record: DecodedRecord): unknown {
   if (record.valueBytes === null) throw new SchemaViolationError(`tombstone (null value) on ${topic.name}: not an event of this topic`);
   let json: unknown;
   try {

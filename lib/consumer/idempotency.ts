@@ -67,7 +67,7 @@ export type ClaimState = 'applied' | 'acquired' | 'held';
  * in-flight redeliveries from running twice during the migration; smaller lets fewer records of
  * a topic re-created within that time after an old marker be skipped.
  */
-export const LEGACY_MARKER_CLOCK_SKEW_MS = 2000;
+const LEGACY_MARKER_CLOCK_SKEW_MS = 2000;
 
 /** What a claim needs of a record (a DecodedRecord is one). */
 export interface ClaimRequest {

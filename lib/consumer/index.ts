@@ -65,7 +65,7 @@ export interface KafkaConsumerOptions<T extends TopicDefinition> {
   infrastructureWaitMs?: number;
 }
 
-export const DEFAULTS = { concurrency: 8, attempts: 3, baseDelayMs: 100, maxDelayMs: 2000, safetyMarginMs: 2000, infrastructureWaitMs: 5000 } as const;
+const DEFAULTS = { concurrency: 8, attempts: 3, baseDelayMs: 100, maxDelayMs: 2000, safetyMarginMs: 2000, infrastructureWaitMs: 5000 } as const;
 
 type KafkaLambdaHandler = (event: MSKEvent | SelfManagedKafkaEvent, context: Context) => Promise<KafkaBatchResponse>;
 

@@ -26,7 +26,7 @@ import { HttpProblem, validationProblem } from './problem';
 import { REQUIRED_SCOPE_ENV, requireScope } from './scopes';
 
 /** Bodies larger than this are refused with 413 before parsing. */
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 export interface HttpRequest<Body> {
   event: APIGatewayProxyEventV2;

@@ -64,7 +64,7 @@ export function kafkaCacheDir(version = KAFKA_VERSION): string {
 }
 
 /** Fails with a clear message unless `java` is Java 17 or newer. */
-export function assertJava17(): void {
+function assertJava17(): void {
   // `java -version` writes to stderr.
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (result.error) {

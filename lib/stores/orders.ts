@@ -17,8 +17,8 @@ import { applyOnce, type RedisCommand } from './once';
 import { keyPrefix, redis } from './redis';
 
 /** What one service did with an order. A schema (not only a type) so GET /orders/{id} documents it (docs/openapi.json). */
-export const orderStep = z.object({ status: z.string(), at: z.string().meta({ description: 'When (RFC 3339).' }) });
-export type OrderStep = z.infer<typeof orderStep>;
+const orderStep = z.object({ status: z.string(), at: z.string().meta({ description: 'When (RFC 3339).' }) });
+type OrderStep = z.infer<typeof orderStep>;
 
 /** An order as GET /orders/{id} answers it. */
 export const orderView = z.object({
@@ -33,15 +33,15 @@ export type OrderView = z.infer<typeof orderView>;
 
 export const orderKey = (orderId: string) => `${keyPrefix()}order:${orderId}`;
 /** How many orders each step reached, field `<group>:<status>` (for GET /stats). */
-export const orderStepCountsKey = () => `${keyPrefix()}orders:steps`;
+const orderStepCountsKey = () => `${keyPrefix()}orders:steps`;
 /** The outbox of sent confirmations, newest last. */
 export const sentConfirmationsKey = () => `${keyPrefix()}email:sent`;
 /** Units reserved per product, field `<product_id>`. */
-export const reservedStockKey = () => `${keyPrefix()}inventory:reserved`;
+const reservedStockKey = () => `${keyPrefix()}inventory:reserved`;
 /** The payment initiated for an order (expires with the order's view). */
-export const paymentKey = (orderId: string) => `${keyPrefix()}payment:${orderId}`;
+const paymentKey = (orderId: string) => `${keyPrefix()}payment:${orderId}`;
 /** Running totals of placed orders: fields `orders`, `items`, `revenue_cents`. */
-export const orderTotalsKey = () => `${keyPrefix()}analytics:orders`;
+const orderTotalsKey = () => `${keyPrefix()}analytics:orders`;
 
 /**
  * How long an order's view (and its per-order keys such as a payment) lives after its last step:

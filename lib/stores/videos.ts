@@ -19,7 +19,7 @@ import { applyOnce, type RedisCommand } from './once';
 import { keyPrefix, redis } from './redis';
 
 /** The pipeline's stages, in order. */
-export const VIDEO_STAGES = ['uploaded', 'transcoded', 'ready', 'indexed'] as const;
+const VIDEO_STAGES = ['uploaded', 'transcoded', 'ready', 'indexed'] as const;
 export type VideoStage = (typeof VIDEO_STAGES)[number];
 
 /** A video as GET /videos/{id} answers it. A schema (not only a type) so the route documents it (docs/openapi.json). */
@@ -36,9 +36,9 @@ export const videoView = z.object({
 });
 export type VideoView = z.infer<typeof videoView>;
 
-export const videoKey = (videoId: string) => `${keyPrefix()}video:${videoId}`;
+const videoKey = (videoId: string) => `${keyPrefix()}video:${videoId}`;
 /** How many videos reached each stage (each counted once per video, by the step that reaches it). */
-export const videoStagesKey = () => `${keyPrefix()}videos:reached`;
+const videoStagesKey = () => `${keyPrefix()}videos:reached`;
 /** The search index: videos per user, and every indexed video by time. */
 export const videoIndexKeys = {
   byUser: (userId: string) => `${keyPrefix()}video-index:user:${userId}`,
@@ -49,8 +49,8 @@ export const videoIndexKeys = {
  * How long a video's view and its owner's index live after their last write (longer than the
  * applied markers, 21 days); the recent-videos index keeps the newest {@link MAX_RECENT_VIDEOS}.
  */
-export const VIDEO_VIEW_TTL_SECONDS = 30 * 24 * 60 * 60;
-export const MAX_RECENT_VIDEOS = 1000;
+const VIDEO_VIEW_TTL_SECONDS = 30 * 24 * 60 * 60;
+const MAX_RECENT_VIDEOS = 1000;
 
 /** A video joins its owner's index and the recent-videos index, both bounded. */
 function indexCommands(video: { video_id: string; user_id: string }, at = Date.now()): RedisCommand[] {
