@@ -6,9 +6,12 @@
  * runtime dead-letters. Only an event that is not a Kafka event at all throws.
  *
  * @example
- * const batches = partitionsOf(event);                // [{ id: 'order.placed-3', records: [...] }]
- * const record = decodeRecord(batches[0].id, raw);    // key, headers, eventId, valueBytes
- * const value = parseValue(orderPlaced, record);      // typed, or throws SchemaViolationError
+ * for (const batch of partitionsOf(event)) {          // { id: 'order.placed-3', topic, partition, records: [...] }
+ *   for (const raw of batch.records) {
+ *     const record = decodeRecord(batch, raw);       // key, headers, eventId, valueBytes; `problem` when undecodable
+ *     validateRecord(orderPlaced, record);           // sets `value`, or `problem` (a SchemaViolationError)
+ *   }
+ * }
  */
 import type { TopicDefinition } from '../../events/catalog';
 import { errorMessage } from '../errors';

@@ -6,7 +6,7 @@
  * record's offset is what Lambda must redeliver from.
  *
  * @example
- * const outcome = await processPartition(batch, settings);
+ * const outcome = await processPartition(batch, decodePartition(batch), settings);
  * if (outcome.failedOffset !== undefined) failures.push({ partition: batch.id, offset: outcome.failedOffset });
  */
 import type { TopicDefinition } from '../../events/catalog';

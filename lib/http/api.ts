@@ -7,7 +7,7 @@
  *
  * @example
  * export const handler = httpApi({ body: checkoutRequest }, async ({ body, caller }) => {
- *   ...
+ *   const order_id = await placeOrder(caller.id, body.items);   // a 503 problem when Kafka did not acknowledge
  *   return json(202, { order_id });
  * });
  */
