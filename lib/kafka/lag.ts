@@ -13,7 +13,7 @@
  */
 import type { Admin } from 'kafkajs';
 import { deadLetterTopicFor } from '../../events/catalog';
-import { isRetriable } from './errors';
+import { isRetriable } from './retriable';
 
 export interface PartitionLag {
   partition: number;

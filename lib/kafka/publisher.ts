@@ -21,8 +21,9 @@ import { recordPublish } from '../telemetry/metrics';
 import { activeContext, endSpan, kafkaAttributes, traceHeaders, tracer } from '../telemetry/trace';
 import { withTimeout } from '../timeout';
 import { kafka } from './client';
-import { isConnectionFailure, KafkaUnavailableError } from './errors';
+import { KafkaUnavailableError } from './errors';
 import { eventHeaders } from './headers';
+import { isConnectionFailure } from './retriable';
 
 export { KafkaUnavailableError };
 

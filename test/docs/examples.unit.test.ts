@@ -68,7 +68,7 @@ declare function placeOrder(customerId: string, items: OrderPlaced['items']): Pr
 import { publish } from './publisher';
 declare const value: VideoTranscoded;
 declare const record: { eventId: string };`,
-  'lib/kafka/errors.ts#1': "import type { Admin } from 'kafkajs';\ndeclare const admin: Admin;",
+  'lib/kafka/retriable.ts#1': "import type { Admin } from 'kafkajs';\ndeclare const admin: Admin;",
   'lib/kafka/lag.ts#1': "import type { Admin } from 'kafkajs';\ndeclare const admin: Admin;",
   'lib/kafka/publisher.ts#1': "import { type OrderPlaced, orderPlaced } from '../../events/catalog';\ndeclare const order: OrderPlaced;",
   'lib/kafka/topics.ts#1': "import { kafka } from './client';",

@@ -9,7 +9,7 @@ import {
   KafkaJSSASLAuthenticationError,
 } from 'kafkajs';
 import { createErrorFromCode, errorCodes } from 'kafkajs/src/protocol/error';
-import { isConnectionFailure, isRetriable } from '../../lib/kafka/errors';
+import { isConnectionFailure, isRetriable } from '../../lib/kafka/retriable';
 import { TimeoutError } from '../../lib/timeout';
 
 /** The error kafkajs raises when a broker answers with `type` (looked up by its code, as kafkajs does). */
