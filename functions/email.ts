@@ -3,9 +3,9 @@
  */
 import { orderPlaced } from '../events/catalog';
 import { kafkaConsumer } from '../lib/consumer';
-import { orderStore, sentConfirmationCommands } from '../lib/stores/orders';
+import { orderStore } from '../lib/stores/orders';
 
 export const handler = kafkaConsumer({ group: 'email-service', topic: orderPlaced }, async (order, record) => {
   const confirmation = JSON.stringify({ to: order.customer_id, order_id: order.order_id, total: order.total, items: order.items.length });
-  await orderStore.completeStep(record.group, order, record.eventId, 'confirmation-sent', sentConfirmationCommands(confirmation));
+  await orderStore.recordConfirmation(record.group, order, record.eventId, confirmation);
 });

@@ -4,14 +4,7 @@
 import { orderPlaced } from '../events/catalog';
 import { kafkaConsumer } from '../lib/consumer';
 import { orderStore } from '../lib/stores/orders';
-import { keyPrefix } from '../lib/stores/redis';
 
 export const handler = kafkaConsumer({ group: 'inventory-service', topic: orderPlaced }, async (order, record) => {
-  const reservations = order.items.map((item): [string, string, string, number] => [
-    'HINCRBY',
-    `${keyPrefix()}inventory:reserved`,
-    item.product_id,
-    item.quantity,
-  ]);
-  await orderStore.completeStep(record.group, order, record.eventId, 'reserved', reservations);
+  await orderStore.reserveStock(record.group, order, record.eventId);
 });

@@ -3,12 +3,8 @@
  */
 import { orderPlaced } from '../events/catalog';
 import { kafkaConsumer } from '../lib/consumer';
-import { orderStore, perOrderHash } from '../lib/stores/orders';
-import { keyPrefix } from '../lib/stores/redis';
+import { orderStore } from '../lib/stores/orders';
 
 export const handler = kafkaConsumer({ group: 'payment-service', topic: orderPlaced }, async (order, record) => {
-  const payment = `${keyPrefix()}payment:${order.order_id}`;
-  await orderStore.completeStep(record.group, order, record.eventId, 'payment-initiated', [
-    ...perOrderHash(payment, { order_id: order.order_id, customer_id: order.customer_id, amount: order.total, status: 'initiated' }),
-  ]);
+  await orderStore.initiatePayment(record.group, order, record.eventId);
 });

@@ -5,9 +5,9 @@
 import { videoReady } from '../events/catalog';
 import { kafkaConsumer } from '../lib/consumer';
 import { simulateWork } from '../lib/simulated-work';
-import { indexCommands, videoStore } from '../lib/stores/videos';
+import { videoStore } from '../lib/stores/videos';
 
 export const handler = kafkaConsumer({ group: 'search-index-service', topic: videoReady }, async (video, record) => {
   await simulateWork('search-index');
-  await videoStore.completeStep(record.group, record.eventId, video, 'indexed', { thumbnail_url: video.thumbnail_url }, indexCommands(video));
+  await videoStore.recordIndexed(record.group, record.eventId, video);
 });

@@ -9,6 +9,7 @@
  */
 import type { Admin } from 'kafkajs';
 import { deadLetterTopicFor, topics } from '../events/catalog';
+import { errorMessage } from '../lib/errors';
 import { httpApi, json } from '../lib/http/api';
 import { kafka } from '../lib/kafka/client';
 import { consumerGroupHealth, type GroupHealth } from '../lib/kafka/lag';
@@ -17,6 +18,7 @@ import { analyticsStore } from '../lib/stores/analytics';
 import { type LiveWindow, liveFigures } from '../lib/stores/live-figures';
 import { orderStore } from '../lib/stores/orders';
 import { videoStore } from '../lib/stores/videos';
+import { withTimeout } from '../lib/timeout';
 
 /** Longest wait for Kafka's offsets before answering without them. */
 const KAFKA_BUDGET_MS = 4000;
@@ -48,16 +50,14 @@ export async function disconnectStatsAdmin(): Promise<void> {
 }
 
 async function groupHealth(): Promise<GroupHealth[]> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([
+    return await withTimeout(
       admin().then((client) => consumerGroupHealth(client, groupsToWatch)),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer from Kafka within ${KAFKA_BUDGET_MS} ms`)), KAFKA_BUDGET_MS);
-      }),
-    ]);
+      KAFKA_BUDGET_MS,
+      'no answer from Kafka',
+    );
   } catch (error) {
-    const message = (error as Error).message;
+    const message = errorMessage(error);
     log.warn('consumer group health unavailable', { error: message });
     // A stuck connection is not reused by the next request.
     await disconnectStatsAdmin().catch(() => {});
@@ -70,8 +70,6 @@ async function groupHealth(): Promise<GroupHealth[]> {
       deadLetters: null,
       error: message,
     }));
-  } finally {
-    clearTimeout(timer);
   }
 }
 

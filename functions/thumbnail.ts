@@ -19,5 +19,5 @@ export const handler = kafkaConsumer({ group: 'thumbnail-service', topic: videoT
   await simulateWork('thumbnail');
   const ready: VideoReady = { video_id: video.video_id, user_id: video.user_id, thumbnail_url: thumbnailUrl(video.video_id) };
   await publish(videoReady, ready, { eventId: derivedEventId(record.eventId, record.group) });
-  await videoStore.completeStep(record.group, record.eventId, video, 'ready', { thumbnail_url: ready.thumbnail_url });
+  await videoStore.recordThumbnail(record.group, record.eventId, ready);
 });

@@ -12,7 +12,7 @@ import { derivedEventId } from '../lib/kafka/derived-id';
 import { HEADER } from '../lib/kafka/headers';
 import { publish } from '../lib/kafka/publisher';
 import { simulateWork } from '../lib/simulated-work';
-import { videoKey, videoStore } from '../lib/stores/videos';
+import { videoStore } from '../lib/stores/videos';
 
 const MB = 1024 * 1024;
 
@@ -38,19 +38,6 @@ export const handler = kafkaConsumer({ group: 'transcode-service', topic: videoU
     duration_seconds: durationFor(video.size_bytes),
   };
   await publish(videoTranscoded, transcoded, { eventId: derivedEventId(record.eventId, record.group) });
-  const key = videoKey(video.video_id);
   const uploadedAt = record.headers[HEADER.time] ?? new Date(record.timestamp).toISOString();
-  await videoStore.completeStep(
-    record.group,
-    record.eventId,
-    video,
-    'transcoded',
-    { formats: JSON.stringify(transcoded.formats), duration_seconds: transcoded.duration_seconds },
-    // The upload's own facts, in case POST /videos could not record them.
-    [
-      ['HSETNX', key, 'at:uploaded', uploadedAt],
-      ['HSETNX', key, 's3_key', video.s3_key],
-      ['HSETNX', key, 'size_bytes', video.size_bytes],
-    ],
-  );
+  await videoStore.recordTranscode(record.group, record.eventId, video, transcoded, uploadedAt);
 });

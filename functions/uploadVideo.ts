@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { type VideoUploaded, videoUploaded } from '../events/catalog';
+import { errorMessage } from '../lib/errors';
 import { httpApi, json } from '../lib/http/api';
 import { HttpProblem } from '../lib/http/problem';
 import { publish } from '../lib/kafka/publisher';
@@ -37,7 +38,7 @@ export const handler = httpApi({ body: uploadRequest, docs: { responses: accepte
     await videoStore.recordUpload(eventId, video);
   } catch (error) {
     // The event is accepted and the pipeline will run; the view shows the video from its first step on.
-    log.warn('upload accepted but not recorded in the video view', { video_id: video.video_id, error: (error as Error).message });
+    log.warn('upload accepted but not recorded in the video view', { video_id: video.video_id, error: errorMessage(error) });
   }
   return json(202, { video_id: video.video_id });
 });

@@ -16,12 +16,12 @@
 import { RetryableError } from './consumer';
 import { sleep } from './consumer/backoff';
 
-export interface WorkSettings {
+interface WorkSettings {
   durationMs: number;
   failureRate: number;
 }
 
-export function workSettings(step: string, env: NodeJS.ProcessEnv = process.env): WorkSettings {
+function workSettings(step: string, env: NodeJS.ProcessEnv = process.env): WorkSettings {
   const prefix = step.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
   const durationMs = Number(env[`${prefix}_WORK_MS`] ?? 0);
   const failureRate = Number(env[`${prefix}_FAILURE_RATE`] ?? 0);

@@ -5,6 +5,7 @@
  *   npx tsx scripts/kafka-smoke.ts 4.4.0 4.1.1 3.9.1
  */
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { errorMessage } from '../lib/errors';
 import { startBroker } from '../lib/local/broker';
 
 async function smoke(version: string): Promise<void> {
@@ -71,7 +72,7 @@ async function smoke(version: string): Promise<void> {
       await smoke(version);
     } catch (error) {
       failed = true;
-      console.log(`kafka ${version}: FAILED ${(error as Error).message}`);
+      console.log(`kafka ${version}: FAILED ${errorMessage(error)}`);
     }
   }
   process.exit(failed ? 1 : 0);

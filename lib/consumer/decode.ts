@@ -6,11 +6,15 @@
  * runtime dead-letters. Only an event that is not a Kafka event at all throws.
  *
  * @example
- * const batches = partitionsOf(event);                // [{ id: 'order.placed-3', records: [...] }]
- * const record = decodeRecord(batches[0].id, raw);    // key, headers, eventId, valueBytes
- * const value = parseValue(orderPlaced, record);      // typed, or throws SchemaViolationError
+ * for (const batch of partitionsOf(event)) {          // { id: 'order.placed-3', topic, partition, records: [...] }
+ *   for (const raw of batch.records) {
+ *     const record = decodeRecord(batch, raw);       // key, headers, eventId, valueBytes; `problem` when undecodable
+ *     validateRecord(orderPlaced, record);           // sets `value`, or `problem` (a SchemaViolationError)
+ *   }
+ * }
  */
 import type { TopicDefinition } from '../../events/catalog';
+import { errorMessage } from '../errors';
 import { HEADER } from '../kafka/headers';
 import { type NonRetryableError, SchemaViolationError, UndecodableRecordError } from './errors';
 import { contentDigest, fallbackEventId, legacyFallbackEventId } from './record-id';
@@ -148,7 +152,7 @@ const lenientUtf8 = new TextDecoder('utf-8');
  * Strict base64: Lambda always pads, so the length is a multiple of 4 and no character may be
  * skipped by Node's lenient decoder (a skipped character shows as a shorter result).
  */
-export function decodeBase64(text: string): Buffer | undefined {
+function decodeBase64(text: string): Buffer | undefined {
   if (text.length % 4 !== 0) return undefined;
   const bytes = Buffer.from(text, 'base64');
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
@@ -281,13 +285,13 @@ function headerText(value: HeaderBytes): string {
  * and no producer of ours writes tombstones, so a null value is not an event of that topic; the
  * dead-letter topic makes it visible instead of silently skipping it.
  */
-export function parseValue<T extends TopicDefinition>(topic: T, record: DecodedRecord): unknown {
+function parseValue<T extends TopicDefinition>(topic: T, record: DecodedRecord): unknown {
   if (record.valueBytes === null) throw new SchemaViolationError(`tombstone (null value) on ${topic.name}: not an event of this topic`);
   let json: unknown;
   try {
     json = JSON.parse(utf8.decode(record.valueBytes));
   } catch (error) {
-    throw new UndecodableRecordError(`value is not UTF-8 JSON: ${(error as Error).message}`);
+    throw new UndecodableRecordError(`value is not UTF-8 JSON: ${errorMessage(error)}`);
   }
   const result = topic.schema.safeParse(json);
   if (!result.success) {

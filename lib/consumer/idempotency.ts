@@ -54,6 +54,7 @@
  * await session.finish();                       // flush markers, release leases
  */
 import { randomUUID } from 'node:crypto';
+import { errorMessage } from '../errors';
 import { log } from '../log';
 import { APPLIED_MARKER_TTL_SECONDS, appliedKey, MARKER_WITHOUT_DIGEST } from '../stores/once';
 import { keyPrefix, redis } from '../stores/redis';
@@ -66,7 +67,7 @@ export type ClaimState = 'applied' | 'acquired' | 'held';
  * in-flight redeliveries from running twice during the migration; smaller lets fewer records of
  * a topic re-created within that time after an old marker be skipped.
  */
-export const LEGACY_MARKER_CLOCK_SKEW_MS = 2000;
+const LEGACY_MARKER_CLOCK_SKEW_MS = 2000;
 
 /** What a claim needs of a record (a DecodedRecord is one). */
 export interface ClaimRequest {
@@ -217,7 +218,7 @@ export class IdempotencySession {
     } catch (error) {
       for (const slot of this.slots.values()) if (slot.state !== 'acquired') slot.state = undefined;
       this.degraded = true;
-      log.warn('idempotency pre-check failed; records will claim one by one', { group: this.group, error: (error as Error).message });
+      log.warn('idempotency pre-check failed; records will claim one by one', { group: this.group, error: errorMessage(error) });
     }
   }
 

@@ -20,7 +20,7 @@
  *
  * @example
  * export const handler = kafkaConsumer({ group: 'inventory-service', topic: orderPlaced }, async (order, record) => {
- *   await applyOnce(record.group, record.eventId, [['HINCRBY', `stock:${order.items[0].product_id}`, 'reserved', 1]]);
+ *   await orderStore.reserveStock(record.group, order, record.eventId);   // effect and "applied" marker, atomically
  * });
  * export const counter = kafkaBatchConsumer({ group: 'page-views', topic: userEvents }, async (items) => {
  *   await applyAllOnce('page-views', items.map((i) => i.record.eventId), pageViewCommands(items.map((i) => i.value)));
@@ -64,7 +64,7 @@ export interface KafkaConsumerOptions<T extends TopicDefinition> {
   infrastructureWaitMs?: number;
 }
 
-export const DEFAULTS = { concurrency: 8, attempts: 3, baseDelayMs: 100, maxDelayMs: 2000, safetyMarginMs: 2000, infrastructureWaitMs: 5000 } as const;
+const DEFAULTS = { concurrency: 8, attempts: 3, baseDelayMs: 100, maxDelayMs: 2000, safetyMarginMs: 2000, infrastructureWaitMs: 5000 } as const;
 
 type KafkaLambdaHandler = (event: MSKEvent | SelfManagedKafkaEvent, context: Context) => Promise<KafkaBatchResponse>;
 

@@ -6,10 +6,11 @@
  * record's offset is what Lambda must redeliver from.
  *
  * @example
- * const outcome = await processPartition(batch, settings);
+ * const outcome = await processPartition(batch, decodePartition(batch), settings);
  * if (outcome.failedOffset !== undefined) failures.push({ partition: batch.id, offset: outcome.failedOffset });
  */
 import type { TopicDefinition } from '../../events/catalog';
+import { errorMessage } from '../errors';
 import { HEADER } from '../kafka/headers';
 import { log } from '../log';
 import { activeTraceId } from '../telemetry/trace';
@@ -206,7 +207,7 @@ async function deadLetter(
     outcome.deadLetterReasons[reason] = (outcome.deadLetterReasons[reason] ?? 0) + 1;
     return 'dead-lettered';
   } catch (publishError) {
-    log.error('record could not be dead-lettered: reported for redelivery', { ...fields, deadLetterError: (publishError as Error).message });
+    log.error('record could not be dead-lettered: reported for redelivery', { ...fields, deadLetterError: errorMessage(publishError) });
     return 'failed';
   }
 }

@@ -13,7 +13,17 @@ import { type Attributes, type Context, type Link, ROOT_CONTEXT, type Span, Span
 import { log } from '../log';
 import { liveFigures } from '../stores/live-figures';
 import { type BatchFigures, publishBatchMetrics } from '../telemetry/metrics';
-import { activeContext, activeTraceId, contextFromHeaders, contextRunner, endSpan, kafkaAttributes, runWithContext, TRACE_HEADER, tracer } from '../telemetry/trace';
+import {
+  activeContext,
+  activeTraceId,
+  contextFromHeaders,
+  contextRunner,
+  endSpan,
+  kafkaAttributes,
+  runWithContext,
+  TRACE_HEADER,
+  tracer,
+} from '../telemetry/trace';
 import { withTimeout } from '../timeout';
 import { type DecodedRecord, type HeaderBytes, headerBuffer, headerEntries } from './decode';
 

@@ -34,7 +34,7 @@ function problem(description: string, headers: Json = {}): Json {
 const headerObject = (description: string) => ({ description, schema: { type: 'string' } });
 
 /** "POST /checkout — places an order: ..." → "Places an order". */
-export function summaryOf(doc: string): string {
+function summaryOf(doc: string): string {
   const text = doc.replace(/^[A-Z]+ \S+\s+—\s+/, '').replace(/\s+/g, ' ');
   const sentence = text.split(/[.:;](?:\s|$)/)[0] ?? text;
   return sentence.charAt(0).toUpperCase() + sentence.slice(1);

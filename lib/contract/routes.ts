@@ -41,7 +41,7 @@ const serverlessConfig = z.object({
 });
 
 /** The doc comment a file opens with (`/** ... *\/`), as plain lines. */
-export function leadingDocComment(source: string): string {
+function leadingDocComment(source: string): string {
   const match = /^\s*\/\*\*([\s\S]*?)\*\//.exec(source);
   if (!match?.[1]) return '';
   return match[1]

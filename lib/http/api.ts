@@ -7,7 +7,7 @@
  *
  * @example
  * export const handler = httpApi({ body: checkoutRequest }, async ({ body, caller }) => {
- *   ...
+ *   const order_id = await placeOrder(caller.id, body.items);   // a 503 problem when Kafka did not acknowledge
  *   return json(202, { order_id });
  * });
  */
@@ -15,6 +15,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import { SpanKind, trace } from '@opentelemetry/api';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { errorMessage } from '../errors';
 import { KafkaUnavailableError } from '../kafka/errors';
 import { log } from '../log';
 import { newPublishStats, publishHttpMetrics, withPublishStats } from '../telemetry/metrics';
@@ -25,7 +26,7 @@ import { HttpProblem, validationProblem } from './problem';
 import { REQUIRED_SCOPE_ENV, requireScope } from './scopes';
 
 /** Bodies larger than this are refused with 413 before parsing. */
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 export interface HttpRequest<Body> {
   event: APIGatewayProxyEventV2;
@@ -184,7 +185,7 @@ function parseBody<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new HttpProblem(400, 'Malformed JSON', (error as Error).message.slice(0, 200), [{ field: '', message: 'Not valid JSON' }]);
+    throw new HttpProblem(400, 'Malformed JSON', errorMessage(error).slice(0, 200), [{ field: '', message: 'Not valid JSON' }]);
   }
   const result = schema.safeParse(parsed);
   if (!result.success) throw validationProblem(result.error);

@@ -15,7 +15,7 @@ import { type KafkaLogSink, kafkajsLogging } from './log';
 let client: Kafka | undefined;
 
 /** Timeouts stay well below the shortest function timeout (10 s) so a dead broker fails fast. */
-export const CLIENT_TIMEOUTS = { connectionTimeout: 3000, requestTimeout: 5000, authenticationTimeout: 3000 } as const;
+const CLIENT_TIMEOUTS = { connectionTimeout: 3000, requestTimeout: 5000, authenticationTimeout: 3000 } as const;
 
 /** The container's shared kafkajs client. */
 export function kafka(): Kafka {

@@ -11,10 +11,10 @@
 import { createHash } from 'node:crypto';
 
 /** Namespace of this system's derived event ids (a random UUID, fixed forever). */
-export const EVENT_ID_NAMESPACE = '6f0d3c8e-4b7a-4e47-9a53-2d1f0b8c7a19';
+const EVENT_ID_NAMESPACE = '6f0d3c8e-4b7a-4e47-9a53-2d1f0b8c7a19';
 
 /** The UUIDv5 of `name` in `namespace`. */
-export function uuidV5(name: string, namespace: string = EVENT_ID_NAMESPACE): string {
+function uuidV5(name: string, namespace: string = EVENT_ID_NAMESPACE): string {
   const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
   if (ns.length !== 16) throw new Error(`Namespace must be a UUID, got "${namespace}"`);
   const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();

@@ -13,6 +13,7 @@
  */
 import type { Admin } from 'kafkajs';
 import { deadLetterTopicFor } from '../../events/catalog';
+import { isRetriable } from './retriable';
 
 export interface PartitionLag {
   partition: number;
@@ -50,7 +51,7 @@ async function retrying<T>(call: () => Promise<T>, attempts = 4, delayMs = 200):
     try {
       return await call();
     } catch (error) {
-      if (attempt >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error;
+      if (attempt >= attempts || !isRetriable(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }

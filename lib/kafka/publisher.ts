@@ -16,11 +16,14 @@ import { SpanKind, trace } from '@opentelemetry/api';
 import { type Message, Partitioners, type Producer, type ProducerConfig, type RecordMetadata } from 'kafkajs';
 import type { EventOf, TopicDefinition } from '../../events/catalog';
 import { config } from '../config';
+import { errorMessage } from '../errors';
 import { recordPublish } from '../telemetry/metrics';
 import { activeContext, endSpan, kafkaAttributes, traceHeaders, tracer } from '../telemetry/trace';
+import { withTimeout } from '../timeout';
 import { kafka } from './client';
 import { KafkaUnavailableError } from './errors';
 import { eventHeaders } from './headers';
+import { isConnectionFailure } from './retriable';
 
 export { KafkaUnavailableError };
 
@@ -84,12 +87,12 @@ export async function sendMessages(topic: string, messages: Message[]): Promise<
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      const p = await withTimeout(producer(), SEND_BUDGET_MS - (Date.now() - started));
-      return await withTimeout(p.send({ topic, messages, acks: -1, timeout: 5000 }), SEND_BUDGET_MS - (Date.now() - started));
+      const p = await withTimeout(producer(), SEND_BUDGET_MS - (Date.now() - started), 'no acknowledgement');
+      return await withTimeout(p.send({ topic, messages, acks: -1, timeout: 5000 }), SEND_BUDGET_MS - (Date.now() - started), 'no acknowledgement');
     } catch (error) {
       const elapsed = Date.now() - started;
       if (attempt >= 2 || elapsed > SEND_BUDGET_MS / 2 || !isConnectionFailure(error)) {
-        throw new KafkaUnavailableError(`Kafka did not acknowledge the write to ${topic}: ${(error as Error).message}`, { cause: error });
+        throw new KafkaUnavailableError(`Kafka did not acknowledge the write to ${topic}: ${errorMessage(error)}`, { cause: error });
       }
       // Probably a socket that died while the container was frozen: start over with a fresh producer.
       await disconnectProducer().catch(() => {});
@@ -178,32 +181,4 @@ function partitionerFor(partitions: number): (key: string) => number {
     partitioners.set(partitions, partitionOf);
   }
   return partitionOf;
-}
-
-function isConnectionFailure(error: unknown): boolean {
-  const name = (error as Error)?.name ?? '';
-  const message = (error as Error)?.message ?? '';
-  return (
-    name === 'KafkaJSConnectionError' ||
-    name === 'KafkaJSConnectionClosedError' ||
-    name === 'KafkaJSRequestTimeoutError' ||
-    name === 'KafkaJSNumberOfRetriesExceeded' ||
-    name === 'TimeoutError' ||
-    /Connection|socket|ECONNREFUSED|ECONNRESET|EPIPE/i.test(message)
-  );
-}
-
-class TimeoutError extends Error {
-  override name = 'TimeoutError';
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  if (ms <= 0) return Promise.reject(new TimeoutError('send budget exhausted'));
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError(`no acknowledgement within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { errorMessage } from '../errors';
 import { ensureMavenJars, jarCacheRoot } from './maven';
 import { spawnTied } from './process';
 
@@ -63,7 +64,7 @@ export function kafkaCacheDir(version = KAFKA_VERSION): string {
 }
 
 /** Fails with a clear message unless `java` is Java 17 or newer. */
-export function assertJava17(): void {
+function assertJava17(): void {
   // `java -version` writes to stderr.
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (result.error) {
@@ -99,7 +100,7 @@ export function ensureKafkaJars(version = KAFKA_VERSION): string {
       .slice(-20)
       .join('\n');
     throw new BrokerSetupError(
-      `Could not fetch Apache Kafka ${version} with Maven (is \`mvn\` installed and Maven Central reachable?): ${(error as Error).message}${output ? `\n${output}` : ''}`,
+      `Could not fetch Apache Kafka ${version} with Maven (is \`mvn\` installed and Maven Central reachable?): ${errorMessage(error)}${output ? `\n${output}` : ''}`,
     );
   }
 }
@@ -237,5 +238,5 @@ export async function waitUntilReady(brokers: string, timeoutMs = 60_000): Promi
       await admin.disconnect().catch(() => {});
     }
   }
-  throw new BrokerSetupError(`Kafka at ${brokers} was not ready after ${timeoutMs} ms: ${(lastError as Error)?.message}`);
+  throw new BrokerSetupError(`Kafka at ${brokers} was not ready after ${timeoutMs} ms: ${errorMessage(lastError)}`);
 }

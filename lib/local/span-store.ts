@@ -10,17 +10,18 @@ import { dirname, join } from 'node:path';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { z } from 'zod';
+import { asError } from '../errors';
 import { startTracing } from '../telemetry/sdk';
 
 /** The dev system's store (the repository's git-ignored `.local`). */
-export const DEFAULT_SPAN_FILE = join(__dirname, '../../.local/traces/spans.jsonl');
+const DEFAULT_SPAN_FILE = join(__dirname, '../../.local/traces/spans.jsonl');
 
 export const spanFile = () => process.env.LOCAL_TRACE_FILE || DEFAULT_SPAN_FILE;
 
 const attributeValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
 
 /** One stored span. */
-export const storedSpan = z.object({
+const storedSpan = z.object({
   traceId: z.string(),
   spanId: z.string(),
   parentSpanId: z.string().optional(),
@@ -39,7 +40,7 @@ export type StoredSpan = z.infer<typeof storedSpan>;
 
 const toMs = ([seconds, nanos]: [number, number]) => seconds * 1000 + nanos / 1e6;
 
-export function toStored(span: ReadableSpan): StoredSpan {
+function toStored(span: ReadableSpan): StoredSpan {
   return {
     traceId: span.spanContext().traceId,
     spanId: span.spanContext().spanId,
@@ -66,7 +67,7 @@ export class FileSpanExporter implements SpanExporter {
       appendFileSync(this.file, spans.map((s) => `${JSON.stringify(toStored(s))}\n`).join(''));
       done({ code: ExportResultCode.SUCCESS });
     } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: error as Error });
+      done({ code: ExportResultCode.FAILED, error: asError(error) });
     }
   }
 

@@ -20,7 +20,7 @@ import { keyPrefix, redis } from './redis';
 
 export const pageViewsKey = () => `${keyPrefix()}analytics:page-views`;
 export const searchTermsKey = () => `${keyPrefix()}analytics:search-terms`;
-export const analyticsTotalsKey = () => `${keyPrefix()}analytics:totals`;
+const analyticsTotalsKey = () => `${keyPrefix()}analytics:totals`;
 
 /** Longest path or term kept; longer ones are cut (a counter key must stay small). */
 const MAX_MEMBER_LENGTH = 200;
@@ -34,7 +34,7 @@ const MAX_MEMBER_LENGTH = 200;
 export const MAX_RANKED_MEMBERS = 1000;
 
 /** `/a/b?x=1#top` and `https://host/a/b/` both count as `/a/b`. */
-export function normalizePath(raw: string): string | undefined {
+function normalizePath(raw: string): string | undefined {
   let path = raw.trim();
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
     try {
@@ -50,19 +50,19 @@ export function normalizePath(raw: string): string | undefined {
 }
 
 /** Search terms are counted case- and spacing-insensitively: ` Kafka  Lambda` is `kafka lambda`. */
-export function normalizeTerm(raw: string): string | undefined {
+function normalizeTerm(raw: string): string | undefined {
   const term = raw.trim().toLowerCase().replace(/\s+/g, ' ').slice(0, MAX_MEMBER_LENGTH);
   return term === '' ? undefined : term;
 }
 
 /** The path a page view is of: `payload.path`, else the path of `payload.url`. */
-export function pathOf(event: UserEvent): string | undefined {
+function pathOf(event: UserEvent): string | undefined {
   const raw = event.payload.path ?? event.payload.url;
   return raw === undefined ? undefined : normalizePath(raw);
 }
 
 /** The term a search is for: `payload.query`, else `payload.term`. */
-export function termOf(event: UserEvent): string | undefined {
+function termOf(event: UserEvent): string | undefined {
   const raw = event.payload.query ?? event.payload.term;
   return raw === undefined ? undefined : normalizeTerm(raw);
 }
@@ -153,7 +153,7 @@ export function aggregateOnce<V>(commandsFor: (values: V[]) => RedisCommand[]): 
   };
 }
 
-export interface Ranked {
+interface Ranked {
   name: string;
   count: number;
 }

@@ -2,8 +2,13 @@
  * Orders as the checkout consumers see them: which service has done its step, and when.
  * Each step is written together with the service's own effect, once per event.
  *
+ * The consumers call one business operation each (`reserveStock`, `initiatePayment`,
+ * `recordConfirmation`, `countOrder`); each is {@link orderStore.completeStep} with that service's
+ * effect, so the effect, the step and the applied marker are one atomic write.
+ *
  * @example
- * await orderStore.completeStep('payment-service', order, eventId, 'initiated', [['HSET', paymentKey, 'amount', order.total]]);
+ * await orderStore.reserveStock('inventory-service', order, eventId);
+ * const view = await orderStore.get(order.order_id);   // { steps: { 'inventory-service': { status: 'reserved', at: '...' } }, ... }
  */
 import { z } from 'zod';
 import type { OrderPlaced } from '../../events/catalog';
@@ -12,8 +17,8 @@ import { applyOnce, type RedisCommand } from './once';
 import { keyPrefix, redis } from './redis';
 
 /** What one service did with an order. A schema (not only a type) so GET /orders/{id} documents it (docs/openapi.json). */
-export const orderStep = z.object({ status: z.string(), at: z.string().meta({ description: 'When (RFC 3339).' }) });
-export type OrderStep = z.infer<typeof orderStep>;
+const orderStep = z.object({ status: z.string(), at: z.string().meta({ description: 'When (RFC 3339).' }) });
+type OrderStep = z.infer<typeof orderStep>;
 
 /** An order as GET /orders/{id} answers it. */
 export const orderView = z.object({
@@ -28,9 +33,15 @@ export type OrderView = z.infer<typeof orderView>;
 
 export const orderKey = (orderId: string) => `${keyPrefix()}order:${orderId}`;
 /** How many orders each step reached, field `<group>:<status>` (for GET /stats). */
-export const orderStepCountsKey = () => `${keyPrefix()}orders:steps`;
+const orderStepCountsKey = () => `${keyPrefix()}orders:steps`;
 /** The outbox of sent confirmations, newest last. */
 export const sentConfirmationsKey = () => `${keyPrefix()}email:sent`;
+/** Units reserved per product, field `<product_id>`. */
+const reservedStockKey = () => `${keyPrefix()}inventory:reserved`;
+/** The payment initiated for an order (expires with the order's view). */
+const paymentKey = (orderId: string) => `${keyPrefix()}payment:${orderId}`;
+/** Running totals of placed orders: fields `orders`, `items`, `revenue_cents`. */
+const orderTotalsKey = () => `${keyPrefix()}analytics:orders`;
 
 /**
  * How long an order's view (and its per-order keys such as a payment) lives after its last step:
@@ -52,7 +63,7 @@ export function sentConfirmationCommands(confirmation: string): RedisCommand[] {
 }
 
 /** Writes a per-order hash that expires with the order's view. */
-export function perOrderHash(key: string, fields: Record<string, string | number>): RedisCommand[] {
+function perOrderHash(key: string, fields: Record<string, string | number>): RedisCommand[] {
   return [
     ['HSET', key, ...Object.entries(fields).flat()],
     ['EXPIRE', key, ORDER_VIEW_TTL_SECONDS],
@@ -73,6 +84,33 @@ export const orderStore = {
       ['HSET', key, `step:${group}`, JSON.stringify(step)],
       ['EXPIRE', key, ORDER_VIEW_TTL_SECONDS],
       ['HINCRBY', orderStepCountsKey(), `${group}:${status}`, 1],
+    ]);
+  },
+
+  /** inventory-service: reserves every item's quantity (step `reserved`). */
+  async reserveStock(group: string, order: OrderPlaced, eventId: string): Promise<boolean> {
+    const reservations = order.items.map((item): RedisCommand => ['HINCRBY', reservedStockKey(), item.product_id, item.quantity]);
+    return orderStore.completeStep(group, order, eventId, 'reserved', reservations);
+  },
+
+  /** payment-service: initiates the payment of the order's total (step `payment-initiated`). */
+  async initiatePayment(group: string, order: OrderPlaced, eventId: string): Promise<boolean> {
+    const payment = { order_id: order.order_id, customer_id: order.customer_id, amount: order.total, status: 'initiated' };
+    return orderStore.completeStep(group, order, eventId, 'payment-initiated', perOrderHash(paymentKey(order.order_id), payment));
+  },
+
+  /** email-service: appends `confirmation` to the outbox of sent confirmations (step `confirmation-sent`). */
+  async recordConfirmation(group: string, order: OrderPlaced, eventId: string, confirmation: string): Promise<boolean> {
+    return orderStore.completeStep(group, order, eventId, 'confirmation-sent', sentConfirmationCommands(confirmation));
+  },
+
+  /** analytics-service: adds the order to the running totals of orders, items and revenue (step `counted`). */
+  async countOrder(group: string, order: OrderPlaced, eventId: string): Promise<boolean> {
+    const items = order.items.reduce((sum, item) => sum + item.quantity, 0);
+    return orderStore.completeStep(group, order, eventId, 'counted', [
+      ['HINCRBY', orderTotalsKey(), 'orders', 1],
+      ['HINCRBY', orderTotalsKey(), 'items', items],
+      ['HINCRBY', orderTotalsKey(), 'revenue_cents', Math.round(order.total * 100)],
     ]);
   },
 

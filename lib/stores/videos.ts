@@ -6,17 +6,20 @@
  * never goes back even if steps are recorded out of order (a step that published its event and
  * was redelivered before it could record itself).
  *
+ * Each consumer calls the operation named for its step (`recordTranscode`, `recordThumbnail`,
+ * `recordIndexed`); each is {@link videoStore.completeStep} with that step's results.
+ *
  * @example
- * await videoStore.completeStep('transcode-service', eventId, video, 'transcoded', { formats: '["720p"]' });
+ * await videoStore.recordTranscode('transcode-service', eventId, upload, transcoded, uploadedAt);
  * const view = await videoStore.get(videoId);   // { status: 'transcoded', steps: { uploaded: '...', transcoded: '...' }, ... }
  */
 import { z } from 'zod';
-import type { VideoUploaded } from '../../events/catalog';
+import type { VideoReady, VideoTranscoded, VideoUploaded } from '../../events/catalog';
 import { applyOnce, type RedisCommand } from './once';
 import { keyPrefix, redis } from './redis';
 
 /** The pipeline's stages, in order. */
-export const VIDEO_STAGES = ['uploaded', 'transcoded', 'ready', 'indexed'] as const;
+const VIDEO_STAGES = ['uploaded', 'transcoded', 'ready', 'indexed'] as const;
 export type VideoStage = (typeof VIDEO_STAGES)[number];
 
 /** A video as GET /videos/{id} answers it. A schema (not only a type) so the route documents it (docs/openapi.json). */
@@ -33,9 +36,9 @@ export const videoView = z.object({
 });
 export type VideoView = z.infer<typeof videoView>;
 
-export const videoKey = (videoId: string) => `${keyPrefix()}video:${videoId}`;
+const videoKey = (videoId: string) => `${keyPrefix()}video:${videoId}`;
 /** How many videos reached each stage (each counted once per video, by the step that reaches it). */
-export const videoStagesKey = () => `${keyPrefix()}videos:reached`;
+const videoStagesKey = () => `${keyPrefix()}videos:reached`;
 /** The search index: videos per user, and every indexed video by time. */
 export const videoIndexKeys = {
   byUser: (userId: string) => `${keyPrefix()}video-index:user:${userId}`,
@@ -46,11 +49,11 @@ export const videoIndexKeys = {
  * How long a video's view and its owner's index live after their last write (longer than the
  * applied markers, 21 days); the recent-videos index keeps the newest {@link MAX_RECENT_VIDEOS}.
  */
-export const VIDEO_VIEW_TTL_SECONDS = 30 * 24 * 60 * 60;
-export const MAX_RECENT_VIDEOS = 1000;
+const VIDEO_VIEW_TTL_SECONDS = 30 * 24 * 60 * 60;
+const MAX_RECENT_VIDEOS = 1000;
 
 /** A video joins its owner's index and the recent-videos index, both bounded. */
-export function indexCommands(video: { video_id: string; user_id: string }, at = Date.now()): RedisCommand[] {
+function indexCommands(video: { video_id: string; user_id: string }, at = Date.now()): RedisCommand[] {
   const byUser = videoIndexKeys.byUser(video.user_id);
   return [
     ['SADD', byUser, video.video_id],
@@ -94,6 +97,30 @@ export const videoStore = {
       ['EXPIRE', key, VIDEO_VIEW_TTL_SECONDS],
       ['HINCRBY', videoStagesKey(), stage, 1],
     ]);
+  },
+
+  /**
+   * transcode-service: the renditions made (`transcoded`), plus the upload's own facts in case
+   * POST /videos could not record them (`uploadedAt`: when it was uploaded).
+   */
+  async recordTranscode(group: string, eventId: string, upload: VideoUploaded, transcoded: VideoTranscoded, uploadedAt: string): Promise<boolean> {
+    const key = videoKey(upload.video_id);
+    const fields = { formats: JSON.stringify(transcoded.formats), duration_seconds: transcoded.duration_seconds };
+    return videoStore.completeStep(group, eventId, upload, 'transcoded', fields, [
+      ['HSETNX', key, 'at:uploaded', uploadedAt],
+      ['HSETNX', key, 's3_key', upload.s3_key],
+      ['HSETNX', key, 'size_bytes', upload.size_bytes],
+    ]);
+  },
+
+  /** thumbnail-service: the video's thumbnail is made (`ready`). */
+  async recordThumbnail(group: string, eventId: string, ready: VideoReady): Promise<boolean> {
+    return videoStore.completeStep(group, eventId, ready, 'ready', { thumbnail_url: ready.thumbnail_url });
+  },
+
+  /** search-index-service: the video joins its owner's index and the recent-videos index (`indexed`). */
+  async recordIndexed(group: string, eventId: string, video: VideoReady): Promise<boolean> {
+    return videoStore.completeStep(group, eventId, video, 'indexed', { thumbnail_url: video.thumbnail_url }, indexCommands(video));
   },
 
   async get(videoId: string): Promise<VideoView | undefined> {

@@ -8,7 +8,7 @@
  *
  * @example
  * const stats = newPublishStats();
- * await runWithContext(withPublishStats(ctx, stats), () => publish(...));   // publisher adds to stats
+ * await runWithContext(withPublishStats(activeContext(), stats), () => publish(orderPlaced, order));   // the publisher adds to stats
  * publishHttpMetrics('POST /checkout', 202, stats);
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';

@@ -7,7 +7,8 @@
  * @example
  * const exporter = new InMemorySpanExporter();
  * const tracing = startTracing(exporter);
- * ... exporter.getFinishedSpans() ...
+ * await tracing.flush();
+ * const spans = exporter.getFinishedSpans();
  * await tracing.shutdown();
  */
 import { context, propagation, trace } from '@opentelemetry/api';

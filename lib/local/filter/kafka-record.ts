@@ -58,7 +58,7 @@ export function kafkaRecordFilter(patterns: readonly string[]): KafkaRecordFilte
 }
 
 /** The event a Kafka record's filters are matched against: `{ "value": <JSON or string> }`. */
-export function kafkaFilterEvent(value: Uint8Array | null | undefined): FlatEvent {
+function kafkaFilterEvent(value: Uint8Array | null | undefined): FlatEvent {
   if (value === null || value === undefined) return flatten({ kind: 'object', members: [] });
   return flatten({ kind: 'object', members: [[FILTERABLE, decodedValue(value)]] });
 }

@@ -255,6 +255,6 @@ function wildcardRegex(value: string): RegExp {
 }
 
 /** event-ruler compares strings with the quotes around them (and without unescaping them). */
-export function quoted(text: string): string {
+function quoted(text: string): string {
   return `"${text}"`;
 }

@@ -56,7 +56,7 @@ export interface GatewayOptions {
 }
 
 /** Query parameter the dashboard's polling carries, so its requests are logged at DEBUG. */
-export const POLLING_QUERY = { via: 'dashboard' } as const;
+const POLLING_QUERY = { via: 'dashboard' } as const;
 
 /** Patches hapi's Server prototype (once) so the gateway server is hooked when it starts. */
 export function hookGatewayOnStart(serverPrototype: HapiServer, options: GatewayOptions): void {
@@ -70,7 +70,7 @@ export function hookGatewayOnStart(serverPrototype: HapiServer, options: Gateway
   };
 }
 
-export function hookGateway(server: HapiServer, options: GatewayOptions): void {
+function hookGateway(server: HapiServer, options: GatewayOptions): void {
   // Requests the gateway answered itself: no function ran for them.
   const refused = new WeakSet<HapiRequest>();
   server.ext('onPreResponse', (request, h) => {

@@ -5,6 +5,7 @@
  * after its records were processed or sent to the on-failure destination; a crash before the
  * commit lands means those records come again (at-least-once).
  */
+import { asError } from '../../errors';
 export type CommitOffsets = (partitions: { partition: number; offset: string }[]) => Promise<void>;
 
 export class OffsetCommitter {
@@ -52,7 +53,7 @@ export class OffsetCommitter {
         for (const [partition] of due) this.wanted.set(partition, this.done.get(partition) ?? -1);
         this.onError(
           due.map(([partition]) => partition),
-          error as Error,
+          asError(error),
         );
         return false;
       }

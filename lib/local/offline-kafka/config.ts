@@ -216,7 +216,7 @@ function extensionProperties(service: ServiceLike, logicalId: string): Record<st
 }
 
 /** A literal ARN, or a `Ref` to a template Parameter (its Default); anything else gets a placeholder ARN. */
-export function resolveArn(arn: unknown, service: ServiceLike): string {
+function resolveArn(arn: unknown, service: ServiceLike): string {
   if (typeof arn === 'string') return arn;
   const object = (arn ?? {}) as Record<string, unknown>;
   const region = service.provider.region ?? 'us-east-1';
@@ -229,7 +229,7 @@ export function resolveArn(arn: unknown, service: ServiceLike): string {
 }
 
 /** The function's (resolved) KAFKA_BROKERS, else the process's, else the event's bootstrap servers. */
-export function brokersFor(functionEnv: Record<string, unknown>, processEnv: NodeJS.ProcessEnv, eventServers: string[] | undefined): string[] {
+function brokersFor(functionEnv: Record<string, unknown>, processEnv: NodeJS.ProcessEnv, eventServers: string[] | undefined): string[] {
   const candidates = [functionEnv.KAFKA_BROKERS, processEnv.KAFKA_BROKERS, eventServers?.join(',')];
   for (const candidate of candidates) {
     if (typeof candidate === 'string' && candidate.trim()) {

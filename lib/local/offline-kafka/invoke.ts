@@ -11,6 +11,7 @@
 import http from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { errorMessage } from '../../errors';
 import { importModule, offlineSourceDir } from '../serverless-offline';
 
 export type InvokeOutcome = { ok: true; payload: unknown } | { ok: false; error: string };
@@ -125,7 +126,7 @@ export async function lambdaApiInvoker(
         return { ok: true, payload: await instance.runHandler() };
       } catch (error) {
         // A thrown error, or serverless-offline's LambdaTimeoutError after the function timeout.
-        return { ok: false, error: `Unhandled: ${(error as Error)?.message ?? String(error)}` };
+        return { ok: false, error: `Unhandled: ${errorMessage(error)}` };
       }
     },
     close: () => lambda.cleanup(),

@@ -20,6 +20,7 @@
  */
 import net from 'node:net';
 import { type Admin, Kafka, type Producer } from 'kafkajs';
+import { asError, errorMessage } from '../../errors';
 import { kafkajsLogging } from '../../kafka/log';
 import { ensureTopics, type TopicSpec, topicSpecs } from '../../kafka/topics';
 import { type FrameworkLog, kafkaLogOf, type PluginLog, pluginLog } from '../plugin-log';
@@ -91,7 +92,7 @@ export class OfflineKafkaPlugin {
       const socket = net.connect(target.port, target.host);
       socket.once('connect', () => {
         socket.destroy();
-        this.start().catch((error) => this.log(`failed to start: ${(error as Error).stack ?? error}`));
+        this.start().catch((error) => this.log(`failed to start: ${asError(error).stack ?? error}`));
       });
       socket.once('error', () => {
         socket.destroy();
@@ -177,7 +178,7 @@ export class OfflineKafkaPlugin {
       try {
         return await lambdaApiInvoker(this.serverless as never, this.options, functionKeys);
       } catch (error) {
-        this.log(`serverless-offline's Lambda API is not usable (${(error as Error).message}); invoking over HTTP instead`);
+        this.log(`serverless-offline's Lambda API is not usable (${errorMessage(error)}); invoking over HTTP instead`);
       }
     }
     return httpInvoker(this.target());
