@@ -49,7 +49,8 @@ export async function listDeadLetters(group: string, options: { limit?: number; 
   const { low, high } = await watermarks(topic);
   const redriven = await redrivenState(group, topic);
   const reader = options.reader ?? `${group}.dlq-list-${randomUUID()}`;
-  const messages = await readRange(reader, topic, low, high, { keepOpen: false });
+  const { messages, consumer } = await readRange(reader, topic, low, high);
+  await consumer.disconnect();
   await deleteGroup(reader);
   const letters = messages.map(({ partition, message }) => toDeadLetter(partition, message, redriven));
   return options.limit === undefined ? letters : letters.slice(0, options.limit);
@@ -75,7 +76,7 @@ export async function redriveDeadLetters(group: string, selection: RedriveSelect
   const { low, high } = await watermarks(topic);
   const state = await redrivenState(group, topic);
   const start = new Map([...low].map(([p, l]) => [p, Math.max(l, state.committed.get(p) ?? -1)]));
-  const reading = await readRange(redriveGroupFor(group), topic, start, high, { keepOpen: true });
+  const reading = await readRange(redriveGroupFor(group), topic, start, high);
   try {
     const letters = reading.messages.map(({ partition, message }) => toDeadLetter(partition, message, state));
     const report = sortSelection(letters, wanted, selection.all === true, { low, start });

@@ -5,7 +5,8 @@
  *
  * @example
  * const { low, high } = await watermarks('payment-service.dlq');
- * const messages = await readRange('payment-service.dlq-list-1', 'payment-service.dlq', low, high, { keepOpen: false });
+ * const { messages, consumer } = await readRange('payment-service.dlq-list-1', 'payment-service.dlq', low, high);
+ * await consumer.disconnect();
  */
 import type { Admin, KafkaMessage } from 'kafkajs';
 import { kafka } from '../kafka/client';
@@ -61,30 +62,13 @@ export interface OpenRead {
   consumer: Consumer;
 }
 
-/** Reads `[from, to)` of every partition of `topic` in group `groupId` (no commits), sorted by partition and offset. */
-export async function readRange(
-  groupId: string,
-  topic: string,
-  from: Map<number, number>,
-  to: Map<number, number>,
-  options: { keepOpen: false },
-): Promise<Read>;
-export async function readRange(
-  groupId: string,
-  topic: string,
-  from: Map<number, number>,
-  to: Map<number, number>,
-  options: { keepOpen: true },
-): Promise<OpenRead>;
-export async function readRange(
-  groupId: string,
-  topic: string,
-  from: Map<number, number>,
-  to: Map<number, number>,
-  options: { keepOpen: boolean },
-): Promise<Read | OpenRead> {
+/**
+ * Reads `[from, to)` of every partition of `topic` in group `groupId` (no commits), sorted by
+ * partition and offset. The consumer stays in the group: the caller commits, if it wants, then
+ * disconnects it.
+ */
+export async function readRange(groupId: string, topic: string, from: Map<number, number>, to: Map<number, number>): Promise<OpenRead> {
   const pending = new Set([...to].filter(([p, high]) => high > (from.get(p) ?? 0)).map(([p]) => p));
-  if (pending.size === 0 && !options.keepOpen) return [];
   // Short fetch waits: disconnect waits for the fetch in flight.
   const consumer = kafka().consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 200, retry: { retries: 3 } });
   const messages: Read = [];
@@ -102,9 +86,7 @@ export async function readRange(
     throw error;
   }
   messages.sort((a, b) => a.partition - b.partition || Number(a.message.offset) - Number(b.message.offset));
-  if (options.keepOpen) return { messages, consumer };
-  await consumer.disconnect();
-  return messages;
+  return { messages, consumer };
 }
 
 /** Runs `consumer` from `from` until every pending partition reached `to`, collecting into `messages`, then pauses it. */

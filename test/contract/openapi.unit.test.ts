@@ -7,6 +7,7 @@ import { generatedDocuments, ROOT } from '../../lib/contract/documents';
 import { problemDetails } from '../../lib/contract/problem';
 import { httpRoutes } from '../../lib/contract/routes';
 import { HttpProblem, validationProblem } from '../../lib/http/problem';
+import { OPERATOR_ROUTES } from '../deploy/package';
 
 /** The parts of an operation these tests read. */
 interface Operation {
@@ -19,8 +20,6 @@ interface Operation {
 
 const document = JSON.parse(generatedDocuments().openapi) as OpenAPIV3_1.Document;
 const routes = httpRoutes(ROOT);
-/** custom.deploy.operatorRoutes of serverless.yml. */
-const OPERATOR_ROUTES = ['GET /stats', 'GET /dead-letters/{group}', 'POST /dead-letters/{group}/redrive'];
 const operationOf = (method: string, path: string) => document.paths?.[path]?.[method.toLowerCase() as OpenAPIV3_1.HttpMethods] as unknown as Operation;
 
 describe('OpenAPI document (docs/openapi.json)', () => {

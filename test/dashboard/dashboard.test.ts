@@ -57,7 +57,11 @@ function route(method: string, path: string): { handler: HttpHandler; pathParame
     const [routeMethod, pattern] = key.split(' ') as [string, string];
     if (routeMethod !== method) continue;
     const names: string[] = [];
-    const regex = new RegExp(`^${pattern.replace(/\{(\w+)\}/g, (_, name: string) => (names.push(name), '([^/]+)'))}$`);
+    const source = pattern.replace(/\{(\w+)\}/g, (_, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    });
+    const regex = new RegExp(`^${source}$`);
     const match = regex.exec(path);
     if (match) return { handler, pathParameters: Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? '')])) };
   }

@@ -6,7 +6,7 @@
  */
 import { consumerGroups } from '../../events/catalog';
 import { OPERATOR_SCOPE } from '../../lib/http/scopes';
-import { type CfnResource, CLOUD_PARAMS, packageStage, resourcesOfType, type Template } from './package';
+import { type CfnResource, CLOUD_PARAMS, OPERATOR_FUNCTIONS, OPERATOR_ROUTES, packageStage, resourcesOfType, type Template } from './package';
 
 const IAM_BROKERS = 'b-1.orders.abc123.c2.kafka.eu-west-1.amazonaws.com:9098,b-2.orders.abc123.c2.kafka.eu-west-1.amazonaws.com:9098';
 const PREFIX = 'kafka-lambda-system-prod-';
@@ -28,10 +28,6 @@ const statementsOf = (fn: CfnResource) => {
   );
 };
 const actionsOf = (fn: CfnResource) => statementsOf(fn).flatMap((s) => s.Action);
-
-/** The operator routes (GET /stats and the console's dead-letter routes) and their functions. */
-const OPERATOR_ROUTES = ['GET /stats', 'GET /dead-letters/{group}', 'POST /dead-letters/{group}/redrive'];
-const OPERATOR_FUNCTIONS = ['stats', 'deadLetters', 'redrive'];
 
 test('operator routes need the operator scope in the gateway and in the function; customer routes need none', () => {
   const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);

@@ -10,6 +10,10 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(__dirname, '../..');
 
 /** Valid-looking parameters of a cloud stage (nothing here exists). */
+/** custom.deploy.operatorRoutes of serverless.yml, as the tests expect them, and their functions. */
+export const OPERATOR_ROUTES: readonly string[] = ['GET /stats', 'GET /dead-letters/{group}', 'POST /dead-letters/{group}/redrive'];
+export const OPERATOR_FUNCTIONS: readonly string[] = ['stats', 'deadLetters', 'redrive'];
+
 export const CLOUD_PARAMS = {
   mskClusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d-2',
   subnetIds: 'subnet-0a1b2c3d4e5f60718,subnet-0f1e2d3c4b5a69788',

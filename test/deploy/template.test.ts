@@ -18,7 +18,7 @@ import { GROUP_ALARMS, groupLogicalPrefix } from '../../lib/deploy/alarms';
 import { OPERATOR_SCOPE } from '../../lib/http/scopes';
 import { topicSpecs } from '../../lib/kafka/topics';
 import { kafkaRecordFilter } from '../../lib/local/filter/kafka-record';
-import { type CfnResource, CLOUD_PARAMS, packageStage, resourcesOfType, type Template } from './package';
+import { type CfnResource, CLOUD_PARAMS, OPERATOR_ROUTES, packageStage, resourcesOfType, type Template } from './package';
 
 // Written out here rather than derived with lib/deploy/arns.ts, so a mistake there shows up.
 const ACCOUNT_PREFIX = 'arn:aws:kafka:eu-west-1:123456789012';
@@ -29,7 +29,7 @@ const groupArn = (group: string) => `${ACCOUNT_PREFIX}:group/${CLUSTER_PATH}/${g
 const SERVICE_PREFIX = 'kafka-lambda-system-dev-';
 const PUBLIC_ROUTES = new Set(['GET /health', 'GET /dashboard']);
 const PUBLIC_FUNCTIONS = new Set(['health', 'dashboard']);
-const OPERATOR_ROUTES = new Set(['GET /stats', 'GET /dead-letters/{group}', 'POST /dead-letters/{group}/redrive']);
+const OPERATOR_ROUTE_KEYS = new Set(OPERATOR_ROUTES);
 const ALARM_EMAIL = 'ops@example.com';
 
 let template: Template;
@@ -205,7 +205,7 @@ describe('authenticated gateway', () => {
           auth: 'JWT',
           id: { Ref: authorizerId },
           // Operator routes need the operator scope; customer routes take any valid token.
-          scopes: OPERATOR_ROUTES.has(key) ? [OPERATOR_SCOPE] : undefined,
+          scopes: OPERATOR_ROUTE_KEYS.has(key) ? [OPERATOR_SCOPE] : undefined,
         });
       }
     }
