@@ -84,6 +84,38 @@ function channelBinding(specs: readonly TopicSpec[], topic: string): Json {
   return { kafka: { topic, partitions: spec.partitions, topicConfiguration: { 'retention.ms': retention }, bindingVersion: KAFKA_BINDING_VERSION } };
 }
 
+/** A consumer group's parts of the document: its dead-letter channel and message, and its receive and dead-letter operations. */
+function addConsumerGroup(
+  { channels, operations, messages }: { channels: Json; operations: Json; messages: Json },
+  specs: readonly TopicSpec[],
+  topic: TopicDefinition,
+  group: string,
+): void {
+  const dlq = deadLetterTopicFor(group);
+  messages[dlq] = deadLetterMessage(group, topic);
+  channels[dlq] = {
+    address: dlq,
+    title: `Dead letters of ${group}`,
+    description: `Records of ${topic.name} that ${group} gave up on. \`npm run dlq -- redrive ${group}\` sends them back for this group only.`,
+    messages: { [dlq]: ref('components', 'messages', dlq) },
+    bindings: channelBinding(specs, dlq),
+  };
+  operations[`${group}.receives.${topic.name}`] = {
+    action: 'receive',
+    title: `${group} consumes ${topic.name}`,
+    summary: `Consumer group ${group}: one Lambda function behind a Kafka event source mapping.`,
+    channel: ref('channels', topic.name),
+    messages: [ref('channels', topic.name, 'messages', topic.name)],
+    bindings: { kafka: { groupId: { type: 'string', enum: [group] }, bindingVersion: KAFKA_BINDING_VERSION } },
+  };
+  operations[`${group}.dead-letters.${dlq}`] = {
+    action: 'send',
+    title: `${group} dead-letters to ${dlq}`,
+    channel: ref('channels', dlq),
+    messages: [ref('channels', dlq, 'messages', dlq)],
+  };
+}
+
 /** The AsyncAPI 3.1 document of the catalog. */
 export function asyncApiDocument({ topics, publishers, specs, version }: CatalogInput): Json {
   const channels: Json = {};
@@ -98,31 +130,7 @@ export function asyncApiDocument({ topics, publishers, specs, version }: Catalog
       messages: { [topic.name]: ref('components', 'messages', topic.name) },
       bindings: channelBinding(specs, topic.name),
     };
-    for (const group of topic.consumerGroups) {
-      const dlq = deadLetterTopicFor(group);
-      messages[dlq] = deadLetterMessage(group, topic);
-      channels[dlq] = {
-        address: dlq,
-        title: `Dead letters of ${group}`,
-        description: `Records of ${topic.name} that ${group} gave up on. \`npm run dlq -- redrive ${group}\` sends them back for this group only.`,
-        messages: { [dlq]: ref('components', 'messages', dlq) },
-        bindings: channelBinding(specs, dlq),
-      };
-      operations[`${group}.receives.${topic.name}`] = {
-        action: 'receive',
-        title: `${group} consumes ${topic.name}`,
-        summary: `Consumer group ${group}: one Lambda function behind a Kafka event source mapping.`,
-        channel: ref('channels', topic.name),
-        messages: [ref('channels', topic.name, 'messages', topic.name)],
-        bindings: { kafka: { groupId: { type: 'string', enum: [group] }, bindingVersion: KAFKA_BINDING_VERSION } },
-      };
-      operations[`${group}.dead-letters.${dlq}`] = {
-        action: 'send',
-        title: `${group} dead-letters to ${dlq}`,
-        channel: ref('channels', dlq),
-        messages: [ref('channels', dlq, 'messages', dlq)],
-      };
-    }
+    for (const group of topic.consumerGroups) addConsumerGroup({ channels, operations, messages }, specs, topic, group);
   }
   for (const [producer, written] of Object.entries(publishers)) {
     for (const name of written) {

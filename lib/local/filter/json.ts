@@ -22,120 +22,132 @@ const MAX_DEPTH = 1000;
 
 /** Parses one JSON document; anything but whitespace after it is an error. */
 export function parseJson(text: string): JsonNode {
-  let at = 0;
-  const fail = (what: string): never => {
-    throw new JsonSyntaxError(`${what} at position ${at}`);
-  };
-  const skipSpace = (): void => {
-    while (at < text.length) {
-      const c = text.charCodeAt(at);
+  const parser = new Parser(text);
+  const node = parser.value(0);
+  parser.skipSpace();
+  // A number glued to a letter (`1a`, `truex`) is as invalid as trailing content.
+  if (parser.at < text.length) parser.fail('unexpected content after the JSON value');
+  return node;
+}
+
+/** A recursive-descent parser over `text`, one method per JSON construct; `at` is the position read. */
+class Parser {
+  at = 0;
+
+  constructor(private readonly text: string) {}
+
+  fail(what: string): never {
+    throw new JsonSyntaxError(`${what} at position ${this.at}`);
+  }
+
+  skipSpace(): void {
+    const { text } = this;
+    while (this.at < text.length) {
+      const c = text.charCodeAt(this.at);
       if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
-      at++;
+      this.at++;
     }
-  };
-  const parseString = (): string => {
-    at++; // opening quote
-    let out = '';
-    let start = at;
-    while (true) {
-      if (at >= text.length) fail('unterminated string');
-      const c = text.charCodeAt(at);
-      if (c === 0x22) {
-        out += text.slice(start, at);
-        at++;
-        return out;
-      }
-      if (c < 0x20) fail('control character in string');
-      if (c === 0x5c) {
-        out += text.slice(start, at);
-        const e = text[at + 1] ?? '';
-        if (e === 'u') {
-          const hex = text.slice(at + 2, at + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('bad \\u escape');
-          out += String.fromCharCode(Number.parseInt(hex, 16));
-          at += 6;
-        } else {
-          const decoded = ESCAPES[e];
-          if (decoded === undefined) fail('bad escape');
-          out += decoded;
-          at += 2;
-        }
-        start = at;
-        continue;
-      }
-      at++;
-    }
-  };
-  const parseValue = (depth: number): JsonNode => {
-    if (depth > MAX_DEPTH) fail('nesting too deep');
-    skipSpace();
-    const c = text[at];
-    if (c === '{') {
-      at++;
-      const members: [string, JsonNode][] = [];
-      skipSpace();
-      if (text[at] === '}') {
-        at++;
-        return { kind: 'object', members };
-      }
-      while (true) {
-        skipSpace();
-        if (text[at] !== '"') fail('expected a member name');
-        const name = parseString();
-        skipSpace();
-        if (text[at] !== ':') fail("expected ':'");
-        at++;
-        members.push([name, parseValue(depth + 1)]);
-        skipSpace();
-        if (text[at] === ',') {
-          at++;
-          continue;
-        }
-        if (text[at] === '}') {
-          at++;
-          return { kind: 'object', members };
-        }
-        fail("expected ',' or '}'");
-      }
-    }
-    if (c === '[') {
-      at++;
-      const items: JsonNode[] = [];
-      skipSpace();
-      if (text[at] === ']') {
-        at++;
-        return { kind: 'array', items };
-      }
-      while (true) {
-        items.push(parseValue(depth + 1));
-        skipSpace();
-        if (text[at] === ',') {
-          at++;
-          continue;
-        }
-        if (text[at] === ']') {
-          at++;
-          return { kind: 'array', items };
-        }
-        fail("expected ',' or ']'");
-      }
-    }
-    if (c === '"') return { kind: 'string', value: parseString() };
+  }
+
+  value(depth: number): JsonNode {
+    if (depth > MAX_DEPTH) this.fail('nesting too deep');
+    this.skipSpace();
+    const c = this.text[this.at];
+    if (c === '{') return this.object(depth);
+    if (c === '[') return this.array(depth);
+    if (c === '"') return { kind: 'string', value: this.string() };
     for (const literal of ['true', 'false', 'null'] as const) {
-      if (text.startsWith(literal, at)) {
-        at += literal.length;
+      if (this.text.startsWith(literal, this.at)) {
+        this.at += literal.length;
         return { kind: 'literal', text: literal };
       }
     }
-    NUMBER.lastIndex = at;
-    const match = NUMBER.exec(text);
-    if (!match) return fail('unexpected character');
-    at += match[0].length;
+    NUMBER.lastIndex = this.at;
+    const match = NUMBER.exec(this.text);
+    if (!match) return this.fail('unexpected character');
+    this.at += match[0].length;
     return { kind: 'number', text: match[0] };
-  };
-  const node = parseValue(0);
-  skipSpace();
-  // A number glued to a letter (`1a`, `truex`) is as invalid as trailing content.
-  if (at < text.length) fail('unexpected content after the JSON value');
-  return node;
+  }
+
+  /** Consumes `close` (after optional space) and says whether it was there. */
+  private closes(close: string): boolean {
+    this.skipSpace();
+    if (this.text[this.at] !== close) return false;
+    this.at++;
+    return true;
+  }
+
+  /** After an element: `,` (another follows) or `close` (done). */
+  private next(close: string): 'more' | 'done' {
+    this.skipSpace();
+    const c = this.text[this.at];
+    if (c === ',' || c === close) {
+      this.at++;
+      return c === ',' ? 'more' : 'done';
+    }
+    return this.fail(`expected ',' or '${close}'`);
+  }
+
+  private object(depth: number): JsonNode {
+    this.at++;
+    const members: [string, JsonNode][] = [];
+    if (this.closes('}')) return { kind: 'object', members };
+    do {
+      this.skipSpace();
+      if (this.text[this.at] !== '"') this.fail('expected a member name');
+      const name = this.string();
+      this.skipSpace();
+      if (this.text[this.at] !== ':') this.fail("expected ':'");
+      this.at++;
+      members.push([name, this.value(depth + 1)]);
+    } while (this.next('}') === 'more');
+    return { kind: 'object', members };
+  }
+
+  private array(depth: number): JsonNode {
+    this.at++;
+    const items: JsonNode[] = [];
+    if (this.closes(']')) return { kind: 'array', items };
+    do items.push(this.value(depth + 1));
+    while (this.next(']') === 'more');
+    return { kind: 'array', items };
+  }
+
+  private string(): string {
+    const { text } = this;
+    this.at++; // opening quote
+    let out = '';
+    let start = this.at;
+    while (true) {
+      if (this.at >= text.length) this.fail('unterminated string');
+      const c = text.charCodeAt(this.at);
+      if (c === 0x22) {
+        out += text.slice(start, this.at);
+        this.at++;
+        return out;
+      }
+      if (c < 0x20) this.fail('control character in string');
+      if (c !== 0x5c) {
+        this.at++;
+        continue;
+      }
+      out += text.slice(start, this.at) + this.escape();
+      start = this.at;
+    }
+  }
+
+  /** The character an escape at `at` (a backslash) stands for; moves past it. */
+  private escape(): string {
+    const e = this.text[this.at + 1] ?? '';
+    if (e === 'u') {
+      const hex = this.text.slice(this.at + 2, this.at + 6);
+      if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('bad \\u escape');
+      this.at += 6;
+      return String.fromCharCode(Number.parseInt(hex, 16));
+    }
+    const decoded = ESCAPES[e];
+    if (decoded === undefined) this.fail('bad escape');
+    this.at += 2;
+    return decoded;
+  }
 }
