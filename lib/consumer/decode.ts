@@ -1,29 +1,22 @@
 /**
- * Decoding of Lambda's Kafka events (MSK and self-managed alike): partition keys, base64 keys and
- * values, byte-array headers, event ids, then the value against its topic's zod schema.
+ * Decoding of the records of Lambda's Kafka events (MSK and self-managed alike; the event itself is
+ * split into partitions by lib/kafka/lambda-event.ts): base64 keys and values, byte-array headers,
+ * event ids, then the value against its topic's zod schema.
  *
  * Decoding never throws for one bad record: the record comes back with a `problem`, which the
  * runtime dead-letters. Only an event that is not a Kafka event at all throws.
  *
  * @example
- * const batches = partitionsOf(event);                // [{ id: 'order.placed-3', records: [...] }]
+ * const batches = partitionsOf(event);                // lib/kafka/lambda-event.ts: [{ id: 'order.placed-3', records: [...] }]
  * const record = decodeRecord(batches[0].id, raw);    // key, headers, eventId, valueBytes
  * const value = parseValue(orderPlaced, record);      // typed, or throws SchemaViolationError
  */
 import type { TopicDefinition } from '../../events/catalog';
 import { HEADER } from '../kafka/headers';
+import type { PartitionBatch, RawKafkaRecord } from '../kafka/lambda-event';
 import { type NonRetryableError, SchemaViolationError, UndecodableRecordError } from './errors';
 import { contentDigest, fallbackEventId, legacyFallbackEventId } from './record-id';
-import type { ConsumerRecord, RawKafkaEvent, RawKafkaRecord } from './types';
-
-/** One `records` entry: the partition's identifier exactly as Lambda sent it, and its records in offset order. */
-export interface PartitionBatch {
-  /** `<topic>-<partition>`, echoed verbatim in batchItemFailures. */
-  id: string;
-  topic: string;
-  partition: number;
-  records: RawKafkaRecord[];
-}
+import type { ConsumerRecord } from './types';
 
 /**
  * A record with its bytes decoded; `problem` is set when it can never be processed.
@@ -101,44 +94,6 @@ export function* headerEntries(raw: RawHeaders): Generator<[string, HeaderBytes]
       if (isHeaderBytes(value)) yield [name, value];
     }
   }
-}
-
-/** Splits a `records` key on its LAST dash: `order.placed-v2-11` is topic `order.placed-v2`, partition 11. */
-export function parsePartitionKey(id: string): { topic: string; partition: number } {
-  const dash = id.lastIndexOf('-');
-  const partition = dash > 0 ? Number(id.slice(dash + 1)) : Number.NaN;
-  if (!Number.isInteger(partition) || partition < 0 || id.slice(dash + 1).trim() === '') {
-    throw new Error(`Kafka event records key "${id}" is not "<topic>-<partition>"`);
-  }
-  return { topic: id.slice(0, dash), partition };
-}
-
-/**
- * The event's partitions. Throws when the event is not a Kafka event (no `records` object, or an
- * entry that is not a list): that is a wiring bug and must fail the whole batch, not pass silently.
- */
-export function partitionsOf(event: RawKafkaEvent): PartitionBatch[] {
-  const records = (event as Partial<RawKafkaEvent> | null | undefined)?.records;
-  if (records === null || typeof records !== 'object' || Array.isArray(records)) {
-    throw new Error('Not a Kafka event: expected an object "records" keyed by "<topic>-<partition>"');
-  }
-  const batches: PartitionBatch[] = [];
-  for (const [id, list] of Object.entries(records)) {
-    if (!Array.isArray(list)) throw new Error(`Not a Kafka event: records["${id}"] is not a list`);
-    const { topic, partition } = parsePartitionKey(id);
-    batches.push({ id, topic, partition, records: inOffsetOrder(list) });
-  }
-  return batches;
-}
-
-/** Lambda sends records in offset order; sort defensively (stable) without copying when already sorted. */
-function inOffsetOrder(list: RawKafkaRecord[]): RawKafkaRecord[] {
-  for (let i = 1; i < list.length; i++) {
-    if (Number((list[i] as RawKafkaRecord).offset) < Number((list[i - 1] as RawKafkaRecord).offset)) {
-      return [...list].sort((a, b) => Number(a.offset) - Number(b.offset));
-    }
-  }
-  return list;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -1,7 +1,8 @@
 /** Pure parts of the offline Kafka trigger: config reading, event building, result interpretation. */
 import type { KafkaMessage } from 'kafkajs';
+import { buildEvent, type LambdaKafkaRecord, toLambdaRecord } from '../../lib/kafka/lambda-event';
 import { readMappings, type ServiceLike } from '../../lib/local/offline-kafka/config';
-import { buildEvent, envelopeSize, fitCount, type LambdaKafkaRecord, recordSize, toLambdaRecord } from '../../lib/local/offline-kafka/event';
+import { envelopeSize, fitCount, recordSize } from '../../lib/local/offline-kafka/payload';
 import { effectiveMaxRetries } from '../../lib/local/offline-kafka/poller';
 import { interpret } from '../../lib/local/offline-kafka/result';
 

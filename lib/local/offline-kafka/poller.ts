@@ -18,15 +18,16 @@
  * - A retry waits a short, growing backoff with only its partition paused.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { buildEvent, type LambdaKafkaRecord, partitionKey, toLambdaRecord } from '../../kafka/lambda-event';
 import type { KafkaRecordFilter } from '../filter/kafka-record';
 import type { PluginLog } from '../plugin-log';
 import { assembleBatch } from './assemble';
 import { type CommitOffsets, OffsetCommitter } from './commits';
 import type { MappingConfig } from './config';
 import { type FailureCondition, failureMessage } from './dead-letter';
-import { bareEnvelopeSize, buildEvent, fitCount, type LambdaKafkaRecord, MAX_PAYLOAD_BYTES, partitionFrameSize, partitionKey, toLambdaRecord } from './event';
 import { FilteredBatch, mappingFilter } from './filtering';
 import type { Invoker } from './invoke';
+import { bareEnvelopeSize, fitCount, MAX_PAYLOAD_BYTES, partitionFrameSize } from './payload';
 import { interpret } from './result';
 
 export interface PollerDeps {

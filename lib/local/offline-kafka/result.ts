@@ -11,7 +11,7 @@
  *   "Success and failure conditions"); the Kafka page (kafka-retry-configurations.html) says no
  *   more, so a partition or offset the batch did not hold is treated the same way.
  */
-import type { LambdaKafkaRecord } from './event';
+import type { LambdaKafkaRecord } from '../../kafka/lambda-event';
 
 export type Verdict =
   | { kind: 'success' }
