@@ -168,7 +168,12 @@ function byteArray(value: Buffer | string): number[] {
 /** `records` of an event: `list` grouped by `<topic>-<partition>`, each partition in the order given. */
 export function groupByPartition(list: readonly LambdaKafkaRecord[]): Record<string, LambdaKafkaRecord[]> {
   const records: Record<string, LambdaKafkaRecord[]> = {};
-  for (const record of list) (records[partitionKey(record.topic, record.partition)] ??= []).push(record);
+  for (const record of list) {
+    const key = partitionKey(record.topic, record.partition);
+    const partition = records[key];
+    if (partition) partition.push(record);
+    else records[key] = [record];
+  }
   return records;
 }
 
