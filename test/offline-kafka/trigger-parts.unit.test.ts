@@ -2,8 +2,8 @@
 import type { KafkaMessage } from 'kafkajs';
 import { buildEvent, type LambdaKafkaRecord, toLambdaRecord } from '../../lib/kafka/lambda-event';
 import { readMappings, type ServiceLike } from '../../lib/local/offline-kafka/config';
+import { effectiveMaxRetries } from '../../lib/local/offline-kafka/failure-policy';
 import { envelopeSize, fitCount, recordSize } from '../../lib/local/offline-kafka/payload';
-import { effectiveMaxRetries } from '../../lib/local/offline-kafka/poller';
 import { interpret } from '../../lib/local/offline-kafka/result';
 
 // osls's own naming helpers: logical ids are computed exactly as at deploy time.
