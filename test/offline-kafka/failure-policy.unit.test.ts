@@ -46,6 +46,21 @@ const commitAll: PartitionDecision[] = [
   { action: 'commit', done: 3 },
   { action: 'commit', done: 2 },
 ];
+/** Retries used up: commit `done`, divert the next `count` records. */
+const exhausted = (done: number, count: number, attempt: number, failures: [number, number][], reason: string): PartitionDecision => ({
+  action: 'divert',
+  done,
+  count,
+  condition: 'RetryAttemptsExhausted',
+  reason,
+  attempt,
+  failures,
+});
+/** 5 records in all: each partition waits for batches of at most 3 until past its last offset. */
+const halved: PartitionDecision[] = [
+  { action: 'bisect', sizeLimit: 3, bisectUntil: 6 },
+  { action: 'bisect', sizeLimit: 3, bisectUntil: 11 },
+];
 const retryAll = (attempt: number): PartitionDecision[] => [
   { action: 'retry', done: 0, attempt, failures: [4, 5, 6].map((o) => [o, attempt]) },
   { action: 'retry', done: 0, attempt, failures: [10, 11].map((o) => [o, attempt]) },
@@ -98,10 +113,7 @@ describe('after an invocation', () => {
       {},
       { 5: 2 },
       'partial',
-      [
-        { action: 'divert', done: 1, count: 1, condition: 'RetryAttemptsExhausted', reason: 'reported as failed 3 time(s)', attempt: 3, failures: [[5, 3]] },
-        commitAll[1] as PartitionDecision,
-      ],
+      [exhausted(1, 1, 3, [[5, 3]], 'reported as failed 3 time(s)'), commitAll[1] as PartitionDecision],
     ],
     ['an identifier not in the batch fails the whole batch', ok({ batchItemFailures: [failure('t-0', 99)] }), {}, {}, 'failed', retryAll(1)],
     ['an identifier of a partition not in the batch fails the whole batch', ok({ batchItemFailures: [failure('t-7', 4)] }), {}, {}, 'failed', retryAll(1)],
@@ -118,31 +130,27 @@ describe('after an invocation', () => {
       { 4: 2, 5: 2, 10: 2, 11: 2 },
       'failed',
       [
-        {
-          action: 'divert',
-          done: 0,
-          count: 2,
-          condition: 'RetryAttemptsExhausted',
-          reason: 'Unhandled: boom',
-          attempt: 3,
-          failures: [
+        exhausted(
+          0,
+          2,
+          3,
+          [
             [4, 3],
             [5, 3],
             [6, 1],
           ],
-        },
-        {
-          action: 'divert',
-          done: 0,
-          count: 2,
-          condition: 'RetryAttemptsExhausted',
-          reason: 'Unhandled: boom',
-          attempt: 3,
-          failures: [
+          'Unhandled: boom',
+        ),
+        exhausted(
+          0,
+          2,
+          3,
+          [
             [10, 3],
             [11, 3],
           ],
-        },
+          'Unhandled: boom',
+        ),
       ],
     ],
     [
@@ -151,10 +159,7 @@ describe('after an invocation', () => {
       { maxRetries: 0 },
       {},
       'partial',
-      [
-        commitAll[0] as PartitionDecision,
-        { action: 'divert', done: 1, count: 1, condition: 'RetryAttemptsExhausted', reason: 'reported as failed 1 time(s)', attempt: 1, failures: [[11, 1]] },
-      ],
+      [commitAll[0] as PartitionDecision, exhausted(1, 1, 1, [[11, 1]], 'reported as failed 1 time(s)')],
     ],
     [
       'infinite retries (no destination) never divert',
@@ -184,28 +189,8 @@ describe('after an invocation', () => {
         },
       ],
     ],
-    [
-      'BisectBatchOnFunctionError: the batch is halved (not a retry: no failure recorded)',
-      thrown,
-      { bisectOnError: true },
-      {},
-      'failed',
-      [
-        { action: 'bisect', sizeLimit: 3, bisectUntil: 6 },
-        { action: 'bisect', sizeLimit: 3, bisectUntil: 11 },
-      ],
-    ],
-    [
-      'BisectBatchOnFunctionError on an invalid response too',
-      ok({ batchItemFailures: [failure('t-0', 99)] }),
-      { bisectOnError: true },
-      {},
-      'failed',
-      [
-        { action: 'bisect', sizeLimit: 3, bisectUntil: 6 },
-        { action: 'bisect', sizeLimit: 3, bisectUntil: 11 },
-      ],
-    ],
+    ['BisectBatchOnFunctionError: the batch is halved (not a retry: no failure recorded)', thrown, { bisectOnError: true }, {}, 'failed', halved],
+    ['BisectBatchOnFunctionError on an invalid response too', ok({ batchItemFailures: [failure('t-0', 99)] }), { bisectOnError: true }, {}, 'failed', halved],
     [
       'BisectBatchOnFunctionError does not apply to reported item failures (UNVERIFIED: the Kafka pages say bisection follows a function error)',
       ok({ batchItemFailures: [failure('t-0', 4)] }),
@@ -231,10 +216,8 @@ describe('after an invocation', () => {
   it('a single record that fails is retried, not bisected, and diverted once its retries are exhausted', () => {
     const one: InvokedPartition[] = [{ key: 't-0', offsets: [4], attempts: new Map() }];
     expect(afterInvocation(thrown, one, { ...base, bisectOnError: true }).partitions).toEqual([{ action: 'retry', done: 0, attempt: 1, failures: [[4, 1]] }]);
-    const exhausted: InvokedPartition[] = [{ key: 't-0', offsets: [4], attempts: new Map([[4, 2]]) }];
-    expect(afterInvocation(thrown, exhausted, { ...base, bisectOnError: true }).partitions).toEqual([
-      { action: 'divert', done: 0, count: 1, condition: 'RetryAttemptsExhausted', reason: 'Unhandled: boom', attempt: 3, failures: [[4, 3]] },
-    ]);
+    const failedTwice: InvokedPartition[] = [{ key: 't-0', offsets: [4], attempts: new Map([[4, 2]]) }];
+    expect(afterInvocation(thrown, failedTwice, { ...base, bisectOnError: true }).partitions).toEqual([exhausted(0, 1, 3, [[4, 3]], 'Unhandled: boom')]);
   });
 });
 
