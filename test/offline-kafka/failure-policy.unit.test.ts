@@ -108,6 +108,14 @@ describe('after an invocation', () => {
       [commitAll[0] as PartitionDecision, { action: 'retry', done: 0, attempt: 1, failures: [[10, 1]] }],
     ],
     [
+      'an item that failed MaximumRetryAttempts times so far is retried once more',
+      ok({ batchItemFailures: [failure('t-0', 5)] }),
+      {},
+      { 5: 1 },
+      'partial',
+      [{ action: 'retry', done: 1, attempt: 2, failures: [[5, 2]] }, commitAll[1] as PartitionDecision],
+    ],
+    [
       'an item failed MaximumRetryAttempts + 1 times: diverted to the destination and committed',
       ok({ batchItemFailures: [failure('t-0', 5)] }),
       {},
