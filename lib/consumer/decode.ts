@@ -159,18 +159,9 @@ export function decodeRecord(batch: Pick<PartitionBatch, 'id' | 'topic' | 'parti
     }
   }
 
-  let valueBytes: Buffer | null = null;
-  if (typeof raw.value === 'string') {
-    const bytes = decodeBase64(raw.value);
-    if (bytes) valueBytes = bytes;
-    else {
-      // Keep what Lambda sent, so the dead letter still shows it.
-      valueBytes = Buffer.from(raw.value, 'utf8');
-      problems = addProblem(problems, 'value is not valid base64');
-    }
-  } else if (raw.value !== undefined && raw.value !== null) {
-    problems = addProblem(problems, 'value is not a string');
-  }
+  const value = decodeValue(raw.value);
+  const valueBytes = value.bytes;
+  if (value.problem !== undefined) problems = addProblem(problems, value.problem);
 
   if (!Number.isFinite(offset)) problems = addProblem(problems, 'offset is not a number');
   const timestamp = Number(raw.timestamp ?? 0);
@@ -195,6 +186,17 @@ export function decodeRecord(batch: Pick<PartitionBatch, 'id' | 'topic' | 'parti
   if (digest !== undefined) record.withDigest(digest);
   if (problems !== undefined) record.problem = new UndecodableRecordError(problems);
   return record;
+}
+
+/** A record's value bytes (null for a tombstone), and what is wrong with it if anything. */
+function decodeValue(value: unknown): { bytes: Buffer | null; problem?: string } {
+  if (typeof value === 'string') {
+    const bytes = decodeBase64(value);
+    // Not base64: keep what Lambda sent, so the dead letter still shows it.
+    return bytes ? { bytes } : { bytes: Buffer.from(value, 'utf8'), problem: 'value is not valid base64' };
+  }
+  if (value !== undefined && value !== null) return { bytes: null, problem: 'value is not a string' };
+  return { bytes: null };
 }
 
 function addProblem(problems: string | undefined, problem: string): string {
