@@ -27,6 +27,7 @@ import type { Context, MSKEvent } from 'aws-lambda';
 import { type OrderPlaced, orderPlaced } from '../events/catalog';
 import { kafkaConsumer } from '../lib/consumer/index';
 import { eventHeaders } from '../lib/kafka/headers';
+import { buildEvent, groupByPartition, type LambdaKafkaRecord, lambdaRecord } from '../lib/kafka/lambda-event';
 import { log } from '../lib/log';
 import { closeRedis, redis } from '../lib/stores/redis';
 import { resetMetrics } from '../lib/telemetry/metrics';
@@ -45,7 +46,7 @@ const ROUNDS = 7;
  * them are sampled (flag 01), the others not (flag 00), as head sampling at the HTTP edge decides.
  */
 function batch(sampledShare = 1): MSKEvent {
-  const records: Record<string, unknown[]> = {};
+  const records: LambdaKafkaRecord[] = [];
   for (let i = 0; i < RECORDS; i++) {
     const partition = i % PARTITIONS;
     const value: OrderPlaced = {
@@ -61,21 +62,21 @@ function batch(sampledShare = 1): MSKEvent {
     const sampled = i % Math.round(1 / sampledShare) === 0 ? '01' : '00';
     const traceparent = `00-${randomUUID().replaceAll('-', '')}-${randomUUID().slice(0, 18).replaceAll('-', '')}-${sampled}`;
     const headers = eventHeaders({ id: randomUUID(), type: orderPlaced.eventType, source: 'bench', time: '2026-01-01T12:00:00.000Z' }, { traceparent });
-    const id = `${orderPlaced.name}-${partition}`;
-    const list = records[id] ?? [];
-    records[id] = list;
-    list.push({
-      topic: orderPlaced.name,
-      partition,
-      offset: Math.floor(i / PARTITIONS),
-      timestamp: 1_767_268_800_000 + i,
-      timestampType: 'CREATE_TIME',
-      key: Buffer.from(value.customer_id).toString('base64'),
-      value: Buffer.from(JSON.stringify(value)).toString('base64'),
-      headers: Object.entries(headers).map(([name, text]) => ({ [name]: [...Buffer.from(text)] })),
-    });
+    records.push(
+      lambdaRecord({
+        topic: orderPlaced.name,
+        partition,
+        offset: Math.floor(i / PARTITIONS),
+        timestamp: 1_767_268_800_000 + i,
+        key: value.customer_id,
+        value: JSON.stringify(value),
+        headers,
+      }),
+    );
   }
-  return { eventSource: 'aws:kafka', eventSourceArn: 'arn:aws:kafka:bench', bootstrapServers: 'bench:9092', records } as unknown as MSKEvent;
+  const event = buildEvent({ kind: 'msk', eventSourceArn: 'arn:aws:kafka:bench', brokers: ['bench:9092'] }, groupByPartition(records));
+  // Powertools' deserializer takes @types/aws-lambda's MSKEvent (key and value typed as always present; they are here).
+  return event as MSKEvent;
 }
 
 const context = { getRemainingTimeInMillis: () => 600_000, awsRequestId: 'bench' } as unknown as Context;

@@ -105,7 +105,7 @@ async function consume(kafka: Kafka, functionKey: string, group: string, handler
   try {
     for (;;) {
       const lag = await groupLag(admin, { group: mapping.groupId, topic: mapping.topic, functionKey });
-      if (lag.lag === 0 && lag.partitions.every((p) => p.committed >= 0)) break;
+      if (lag.lag === 0 && lag.partitions.every((p) => p.committed !== null)) break;
       await new Promise((r) => setTimeout(r, 200));
     }
   } finally {

@@ -1,12 +1,13 @@
 /**
- * Decoding of Lambda's Kafka events (MSK and self-managed alike): partition keys, base64 keys and
- * values, byte-array headers, event ids, then the value against its topic's zod schema.
+ * Decoding of the records of Lambda's Kafka events (MSK and self-managed alike; the event itself is
+ * split into partitions by lib/kafka/lambda-event.ts): base64 keys and values, byte-array headers,
+ * event ids, then the value against its topic's zod schema.
  *
  * Decoding never throws for one bad record: the record comes back with a `problem`, which the
  * runtime dead-letters. Only an event that is not a Kafka event at all throws.
  *
  * @example
- * for (const batch of partitionsOf(event)) {          // { id: 'order.placed-3', topic, partition, records: [...] }
+ * for (const batch of partitionsOf(event)) {          // lib/kafka/lambda-event.ts: { id: 'order.placed-3', topic, partition, records: [...] }
  *   for (const raw of batch.records) {
  *     const record = decodeRecord(batch, raw);       // key, headers, eventId, valueBytes; `problem` when undecodable
  *     validateRecord(orderPlaced, record);           // sets `value`, or `problem` (a SchemaViolationError)
@@ -16,18 +17,10 @@
 import type { TopicDefinition } from '../../events/catalog';
 import { errorMessage } from '../errors';
 import { HEADER } from '../kafka/headers';
+import type { PartitionBatch, RawKafkaRecord } from '../kafka/lambda-event';
 import { type NonRetryableError, SchemaViolationError, UndecodableRecordError } from './errors';
 import { contentDigest, fallbackEventId, legacyFallbackEventId } from './record-id';
-import type { ConsumerRecord, RawKafkaEvent, RawKafkaRecord } from './types';
-
-/** One `records` entry: the partition's identifier exactly as Lambda sent it, and its records in offset order. */
-export interface PartitionBatch {
-  /** `<topic>-<partition>`, echoed verbatim in batchItemFailures. */
-  id: string;
-  topic: string;
-  partition: number;
-  records: RawKafkaRecord[];
-}
+import type { ConsumerRecord } from './types';
 
 /**
  * A record with its bytes decoded; `problem` is set when it can never be processed.
@@ -107,44 +100,6 @@ export function* headerEntries(raw: RawHeaders): Generator<[string, HeaderBytes]
   }
 }
 
-/** Splits a `records` key on its LAST dash: `order.placed-v2-11` is topic `order.placed-v2`, partition 11. */
-export function parsePartitionKey(id: string): { topic: string; partition: number } {
-  const dash = id.lastIndexOf('-');
-  const partition = dash > 0 ? Number(id.slice(dash + 1)) : Number.NaN;
-  if (!Number.isInteger(partition) || partition < 0 || id.slice(dash + 1).trim() === '') {
-    throw new Error(`Kafka event records key "${id}" is not "<topic>-<partition>"`);
-  }
-  return { topic: id.slice(0, dash), partition };
-}
-
-/**
- * The event's partitions. Throws when the event is not a Kafka event (no `records` object, or an
- * entry that is not a list): that is a wiring bug and must fail the whole batch, not pass silently.
- */
-export function partitionsOf(event: RawKafkaEvent): PartitionBatch[] {
-  const records = (event as Partial<RawKafkaEvent> | null | undefined)?.records;
-  if (records === null || typeof records !== 'object' || Array.isArray(records)) {
-    throw new Error('Not a Kafka event: expected an object "records" keyed by "<topic>-<partition>"');
-  }
-  const batches: PartitionBatch[] = [];
-  for (const [id, list] of Object.entries(records)) {
-    if (!Array.isArray(list)) throw new Error(`Not a Kafka event: records["${id}"] is not a list`);
-    const { topic, partition } = parsePartitionKey(id);
-    batches.push({ id, topic, partition, records: inOffsetOrder(list) });
-  }
-  return batches;
-}
-
-/** Lambda sends records in offset order; sort defensively (stable) without copying when already sorted. */
-function inOffsetOrder(list: RawKafkaRecord[]): RawKafkaRecord[] {
-  for (let i = 1; i < list.length; i++) {
-    if (Number((list[i] as RawKafkaRecord).offset) < Number((list[i - 1] as RawKafkaRecord).offset)) {
-      return [...list].sort((a, b) => Number(a.offset) - Number(b.offset));
-    }
-  }
-  return list;
-}
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const lenientUtf8 = new TextDecoder('utf-8');
 
@@ -208,18 +163,9 @@ export function decodeRecord(batch: Pick<PartitionBatch, 'id' | 'topic' | 'parti
     }
   }
 
-  let valueBytes: Buffer | null = null;
-  if (typeof raw.value === 'string') {
-    const bytes = decodeBase64(raw.value);
-    if (bytes) valueBytes = bytes;
-    else {
-      // Keep what Lambda sent, so the dead letter still shows it.
-      valueBytes = Buffer.from(raw.value, 'utf8');
-      problems = addProblem(problems, 'value is not valid base64');
-    }
-  } else if (raw.value !== undefined && raw.value !== null) {
-    problems = addProblem(problems, 'value is not a string');
-  }
+  const value = decodeValue(raw.value);
+  const valueBytes = value.bytes;
+  if (value.problem !== undefined) problems = addProblem(problems, value.problem);
 
   if (!Number.isFinite(offset)) problems = addProblem(problems, 'offset is not a number');
   const timestamp = Number(raw.timestamp ?? 0);
@@ -244,6 +190,17 @@ export function decodeRecord(batch: Pick<PartitionBatch, 'id' | 'topic' | 'parti
   if (digest !== undefined) record.withDigest(digest);
   if (problems !== undefined) record.problem = new UndecodableRecordError(problems);
   return record;
+}
+
+/** A record's value bytes (null for a tombstone), and what is wrong with it if anything. */
+function decodeValue(value: unknown): { bytes: Buffer | null; problem?: string } {
+  if (typeof value === 'string') {
+    const bytes = decodeBase64(value);
+    // Not base64: keep what Lambda sent, so the dead letter still shows it.
+    return bytes ? { bytes } : { bytes: Buffer.from(value, 'utf8'), problem: 'value is not valid base64' };
+  }
+  if (value !== undefined && value !== null) return { bytes: null, problem: 'value is not a string' };
+  return { bytes: null };
 }
 
 function addProblem(problems: string | undefined, problem: string): string {

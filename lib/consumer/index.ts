@@ -28,21 +28,23 @@
  */
 import type { Context, MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
 import type { EventOf, TopicDefinition } from '../../events/catalog';
+import { type KafkaBatchResponse, type PartitionBatch, partitionsOf, type RawKafkaEvent } from '../kafka/lambda-event';
 import { log } from '../log';
 import type { BatchFigures } from '../telemetry/metrics';
 import { runWithContext } from '../telemetry/trace';
 import { TimeBudget } from './budget';
-import { type DecodedRecord, type KeyCache, type PartitionBatch, partitionsOf, validateRecord } from './decode';
+import { type DecodedRecord, type KeyCache, validateRecord } from './decode';
 import { asError } from './errors';
 import { IdempotencySession } from './idempotency';
 import { consumerRecordOf, decodePartition, type PartitionOutcome, processPartition } from './partition';
 import { mapBounded } from './pool';
 import { startInvocation } from './telemetry';
-import type { ConsumerRecord, KafkaBatchResponse, RawKafkaEvent, RetryOptions } from './types';
+import type { ConsumerRecord, RetryOptions } from './types';
 
+export type { KafkaBatchResponse, RawKafkaEvent, RawKafkaRecord } from '../kafka/lambda-event';
 export { backoffDelay } from './backoff';
 export { NonRetryableError, RetryableError, SchemaViolationError, UndecodableRecordError } from './errors';
-export type { ConsumerRecord, KafkaBatchResponse, RawKafkaEvent, RawKafkaRecord, RetryOptions } from './types';
+export type { ConsumerRecord, RetryOptions } from './types';
 
 export interface KafkaConsumerOptions<T extends TopicDefinition> {
   /** Consumer group id of the event source mapping (also the idempotency and dead-letter scope). */

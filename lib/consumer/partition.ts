@@ -12,16 +12,17 @@
 import type { TopicDefinition } from '../../events/catalog';
 import { errorMessage } from '../errors';
 import { HEADER } from '../kafka/headers';
+import type { PartitionBatch, RawKafkaRecord } from '../kafka/lambda-event';
 import { log } from '../log';
 import { activeTraceId } from '../telemetry/trace';
 import { backoffDelay, sleep } from './backoff';
 import type { TimeBudget } from './budget';
 import { deadLetterMessage, publishDeadLetter } from './dead-letters';
-import { type DecodedRecord, decodeRecord, type KeyCache, type PartitionBatch } from './decode';
+import { type DecodedRecord, decodeRecord, type KeyCache } from './decode';
 import { asError, InProgressElsewhereError, isRetryable } from './errors';
 import type { IdempotencySession } from './idempotency';
 import { type Invocation, inRecordSpan } from './telemetry';
-import type { ConsumerRecord, RawKafkaRecord } from './types';
+import type { ConsumerRecord } from './types';
 
 export interface PartitionSettings {
   group: string;

@@ -7,9 +7,14 @@
  * - dead letters: records currently on `<group>.dlq` (end offset minus start offset; redriven
  *   ones stay until retention removes them); null when that topic does not exist.
  *
+ * The one lag computation of the project: `GET /stats` (functions/stats.ts) and the local trigger's
+ * lag report (lib/local/offline-kafka/lag.ts) both read it.
+ *
  * @example
  * const health = await consumerGroupHealth(admin, [{ group: 'page-views', topic: 'user.events' }]);
  * // [{ group: 'page-views', topic: 'user.events', lag: 12, deadLetters: 0, partitions: [...] }]
+ * const partitions = await partitionLags(admin, 'page-views', 'user.events');
+ * // [{ partition: 0, committed: 40, end: 52, lag: 12 }, ...]
  */
 import type { Admin } from 'kafkajs';
 import { deadLetterTopicFor } from '../../events/catalog';
@@ -68,6 +73,11 @@ async function lagOf(admin: Admin, group: string, topic: string, marks: Map<numb
       const position = offset === undefined || offset < 0 ? null : offset;
       return { partition, committed: position, end: high, lag: Math.max(0, high - Math.max(position ?? low, low)) };
     });
+}
+
+/** Lag of `group` on each partition of `topic` (in partition order). */
+export async function partitionLags(admin: Admin, group: string, topic: string): Promise<PartitionLag[]> {
+  return lagOf(admin, group, topic, await watermarks(admin, topic));
 }
 
 /** Lag and dead-letter depth of every `{ group, topic }`; one failing group does not hide the others. */

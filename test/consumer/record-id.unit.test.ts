@@ -5,7 +5,7 @@
  */
 import { decodeRecord } from '../../lib/consumer/decode';
 import { CONTENT_DIGEST_LENGTH, contentDigest, fallbackEventId, legacyFallbackEventId } from '../../lib/consumer/record-id';
-import type { RawKafkaRecord } from '../../lib/consumer/types';
+import type { RawKafkaRecord } from '../../lib/kafka/lambda-event';
 import { b64, bytes } from './support';
 
 const batch = { id: 'user.events-2', topic: 'user.events', partition: 2 };

@@ -4,7 +4,7 @@ import type { Context, MSKEvent } from 'aws-lambda';
 import type { KafkaMessage } from 'kafkajs';
 import type { z } from 'zod';
 import type { OrderPlaced, TopicDefinition } from '../../events/catalog';
-import type { RawKafkaRecord } from '../../lib/consumer/types';
+import { partitionKey, type RawKafkaRecord } from '../../lib/kafka/lambda-event';
 
 /** A catalog-like topic for fixtures whose topic is not in the catalog (e.g. AWS's `mytopic`). */
 export function testTopic<S extends z.ZodType>(name: string, schema: S): TopicDefinition<S> {
@@ -49,7 +49,7 @@ export function record(
 export function mskEvent(records: RawKafkaRecord[]): MSKEvent {
   const grouped: Record<string, RawKafkaRecord[]> = {};
   for (const r of records) {
-    const id = `${r.topic}-${r.partition}`;
+    const id = partitionKey(String(r.topic), Number(r.partition));
     grouped[id] = [...(grouped[id] ?? []), r];
   }
   return {

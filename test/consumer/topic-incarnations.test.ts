@@ -11,7 +11,7 @@ import { type UserEvent, userEvents } from '../../events/catalog';
 import { decodeRecord } from '../../lib/consumer/decode';
 import { type BatchSummary, kafkaBatchConsumer, kafkaConsumer } from '../../lib/consumer/index';
 import { legacyFallbackEventId } from '../../lib/consumer/record-id';
-import type { RawKafkaRecord } from '../../lib/consumer/types';
+import type { RawKafkaRecord } from '../../lib/kafka/lambda-event';
 import { disconnectProducer } from '../../lib/kafka/publisher';
 import { log } from '../../lib/log';
 import { listDeadLetters } from '../../lib/operations/dead-letters';

@@ -14,6 +14,9 @@ const ROOT = join(__dirname, '../..');
  * to the module) and `declare const` lines for the values it reads.
  */
 const PREAMBLE: Record<string, string> = {
+  'lib/kafka/lambda-event.ts#1': 'declare const eventSourceArn: string;',
+  'lib/local/offline-kafka/failure-policy.ts#1': 'declare const mapping: Parameters<typeof failurePolicy>[0];',
+  'lib/local/offline-kafka/payload.ts#1': 'declare const mapping: Parameters<typeof bareEnvelopeSize>[0];\ndeclare const records: Parameters<typeof fitCount>[0];',
   'lib/http/group-parameter.ts#1': 'declare const request: { pathParameters: Record<string, string> };',
   'lib/kafka/dead-letter-headers.ts#1': `import type { KafkaMessage } from 'kafkajs';
 import { headersAsStrings } from './headers';
@@ -31,7 +34,7 @@ declare const delay: number;
 declare function reportUnprocessed(): void;
 declare function reportFailed(): void;`,
   'lib/consumer/decode.ts#1': `import { orderPlaced } from '../../events/catalog';
-import type { RawKafkaEvent } from './types';
+import { partitionsOf, type RawKafkaEvent } from '../kafka/lambda-event';
 declare const event: RawKafkaEvent;`,
   'lib/consumer/dead-letters.ts#1': `import type { DecodedRecord } from './decode';
 declare const record: DecodedRecord;
@@ -50,8 +53,8 @@ import { orderStore } from '../stores/orders';`,
   'lib/consumer/partition.ts#1': `declare const batch: PartitionBatch;
 declare const settings: PartitionSettings;
 declare const failures: { partition: string; offset: number }[];
-import type { PartitionBatch } from './decode';`,
-  'lib/consumer/pool.ts#1': `import type { PartitionBatch } from './decode';
+import type { PartitionBatch } from '../kafka/lambda-event';`,
+  'lib/consumer/pool.ts#1': `import type { PartitionBatch } from '../kafka/lambda-event';
 declare const partitions: PartitionBatch[];
 declare function processPartition(batch: PartitionBatch): Promise<void>;`,
   'lib/consumer/telemetry.ts#1': `import type { TopicDefinition } from '../../events/catalog';

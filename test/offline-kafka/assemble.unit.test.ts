@@ -1,8 +1,10 @@
 /**
  * How the local trigger fills a batch from several partitions (lib/local/offline-kafka/assemble.ts).
  */
+
+import { buildEvent, type LambdaKafkaRecord } from '../../lib/kafka/lambda-event';
 import { assembleBatch, type WaitingPartition } from '../../lib/local/offline-kafka/assemble';
-import { bareEnvelopeSize, buildEvent, type LambdaKafkaRecord, MAX_PAYLOAD_BYTES } from '../../lib/local/offline-kafka/event';
+import { bareEnvelopeSize, MAX_PAYLOAD_BYTES } from '../../lib/local/offline-kafka/payload';
 
 const SOURCE = { kind: 'msk' as const, eventSourceArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/c/1', brokers: ['127.0.0.1:9092'] };
 const ENVELOPE = bareEnvelopeSize(SOURCE);

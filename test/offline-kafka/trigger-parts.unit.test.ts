@@ -1,8 +1,9 @@
 /** Pure parts of the offline Kafka trigger: config reading, event building, result interpretation. */
 import type { KafkaMessage } from 'kafkajs';
+import { buildEvent, type LambdaKafkaRecord, toLambdaRecord } from '../../lib/kafka/lambda-event';
 import { readMappings, type ServiceLike } from '../../lib/local/offline-kafka/config';
-import { buildEvent, envelopeSize, fitCount, type LambdaKafkaRecord, recordSize, toLambdaRecord } from '../../lib/local/offline-kafka/event';
-import { effectiveMaxRetries } from '../../lib/local/offline-kafka/poller';
+import { effectiveMaxRetries } from '../../lib/local/offline-kafka/failure-policy';
+import { envelopeSize, fitCount, recordSize } from '../../lib/local/offline-kafka/payload';
 import { interpret } from '../../lib/local/offline-kafka/result';
 
 // osls's own naming helpers: logical ids are computed exactly as at deploy time.

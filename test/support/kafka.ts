@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { MSKEvent } from 'aws-lambda';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { buildEvent, groupByPartition, toLambdaRecord } from '../../lib/kafka/lambda-event';
 import { ensureKafkaJars } from '../../lib/local/broker';
 
 export interface ReadRecord {
@@ -68,29 +69,19 @@ export async function readRecords(topic: string, from: Map<number, number>, kafk
   return records.sort((a, b) => a.partition - b.partition || Number(a.message.offset) - Number(b.message.offset));
 }
 
-/** The MSK event Lambda would deliver for these records (grouped by `<topic>-<partition>`, base64, header byte arrays). */
+/** The MSK event Lambda would deliver for these records (lib/kafka/lambda-event.ts: grouped by `<topic>-<partition>`, base64, header byte arrays). */
 export function mskEventOf(records: ReadRecord[]): MSKEvent {
-  const grouped: MSKEvent['records'] = {};
-  for (const { topic, partition, message } of records) {
-    const id = `${topic}-${partition}`;
-    grouped[id] ??= [];
-    grouped[id].push({
-      topic,
-      partition,
-      offset: Number(message.offset),
-      timestamp: Number(message.timestamp),
-      timestampType: 'CREATE_TIME',
-      key: message.key ? message.key.toString('base64') : (null as unknown as string),
-      value: message.value ? message.value.toString('base64') : (null as unknown as string),
-      headers: Object.entries(message.headers ?? {}).map(([name, value]) => ({ [name]: [...(Buffer.isBuffer(value) ? value : Buffer.from(String(value)))] })),
-    });
-  }
-  return {
-    eventSource: 'aws:kafka',
-    eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/local/00000000-0000-0000-0000-000000000000-1',
-    bootstrapServers: process.env.KAFKA_BROKERS ?? '',
-    records: grouped,
-  };
+  const event = buildEvent(
+    {
+      kind: 'msk',
+      eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/local/00000000-0000-0000-0000-000000000000-1',
+      brokers: process.env.KAFKA_BROKERS ? process.env.KAFKA_BROKERS.split(',') : [],
+    },
+    groupByPartition(records.map(({ topic, partition, message }) => toLambdaRecord(topic, partition, message))),
+  );
+  // The handlers take @types/aws-lambda's MSKEvent, which types key and value as always present;
+  // Lambda leaves them out for a keyless record or a tombstone, as the built event does.
+  return event as MSKEvent;
 }
 
 /** The partitions the Java Kafka client would choose for `keys` (runs Kafka's own murmur2 in a JVM). */

@@ -8,7 +8,8 @@
  * Bisection is per partition: a partition whose last batch failed and was split carries the halved
  * size, and a batch that holds it has at most that many records in all.
  */
-import { fitRecords, type LambdaKafkaRecord, MAX_PAYLOAD_BYTES, partitionFrameSize } from './event';
+import type { LambdaKafkaRecord } from '../../kafka/lambda-event';
+import { fitRecords, MAX_PAYLOAD_BYTES, partitionFrameSize } from './payload';
 
 export interface WaitingPartition {
   /** `<topic>-<partition>`. */

@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import type { Admin } from 'kafkajs';
+import { type PartitionLag, partitionLags } from '../../kafka/lag';
 import type { PluginLog } from '../plugin-log';
 
 export interface GroupLag {
@@ -12,21 +13,12 @@ export interface GroupLag {
   functionKey: string;
   /** Records not yet committed, summed over partitions. */
   lag: number;
-  partitions: { partition: number; committed: number; end: number; lag: number }[];
+  partitions: PartitionLag[];
 }
 
+/** Lag of one mapping's group (lib/kafka/lag.ts computes it, as for `GET /stats`). */
 export async function groupLag(admin: Admin, target: { group: string; topic: string; functionKey: string }): Promise<GroupLag> {
-  const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(target.topic), admin.fetchOffsets({ groupId: target.group, topics: [target.topic] })]);
-  const committedBy = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-  const partitions = ends
-    .map((e) => {
-      const end = Number(e.high);
-      const low = Number(e.low);
-      const done = committedBy.get(e.partition) ?? -1;
-      const from = done >= 0 ? done : low;
-      return { partition: e.partition, committed: done, end, lag: Math.max(0, end - from) };
-    })
-    .sort((a, b) => a.partition - b.partition);
+  const partitions = await partitionLags(admin, target.group, target.topic);
   return { ...target, lag: partitions.reduce((sum, p) => sum + p.lag, 0), partitions };
 }
 

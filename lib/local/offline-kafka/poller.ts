@@ -16,18 +16,25 @@
  *   MaximumRetryAttempts + 1 times, or is older than MaximumRecordAgeInSeconds, or alone exceeds
  *   the 6 MB payload limit, it goes to the on-failure destination and is committed.
  * - A retry waits a short, growing backoff with only its partition paused.
+ *
+ * What to do after an invocation (or with the records at a partition's head) is decided by the pure
+ * failure policy (lib/local/offline-kafka/failure-policy.ts); this class fetches, invokes, and
+ * applies its decisions: commit, retry, divert to the on-failure destination, bisect.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { buildEvent, type LambdaKafkaRecord, partitionKey, toLambdaRecord } from '../../kafka/lambda-event';
 import type { KafkaRecordFilter } from '../filter/kafka-record';
 import type { PluginLog } from '../plugin-log';
 import { assembleBatch } from './assemble';
 import { type CommitOffsets, OffsetCommitter } from './commits';
 import type { MappingConfig } from './config';
 import { type FailureCondition, failureMessage } from './dead-letter';
-import { bareEnvelopeSize, buildEvent, fitCount, type LambdaKafkaRecord, MAX_PAYLOAD_BYTES, partitionFrameSize, partitionKey, toLambdaRecord } from './event';
+import { afterInvocation, beforeInvocation, type FailurePolicy, failurePolicy, type PartitionDecision } from './failure-policy';
 import { FilteredBatch, mappingFilter } from './filtering';
 import type { Invoker } from './invoke';
-import { interpret } from './result';
+import { PartitionState } from './partition-state';
+import { bareEnvelopeSize, fitCount, MAX_PAYLOAD_BYTES, partitionFrameSize } from './payload';
+import type { Verdict } from './result';
 
 export interface PollerDeps {
   kafka: Kafka;
@@ -36,15 +43,6 @@ export interface PollerDeps {
   invoker: Invoker;
   /** One INFO line per mapping at start and per invocation; what goes wrong at WARN. */
   log: PluginLog;
-}
-
-interface PartitionState {
-  /** Failed invocations per offset (reset when the record is committed). */
-  attempts: Map<number, number>;
-  /** Batch size while bisecting. */
-  sizeLimit?: number;
-  /** Last offset of the batch that started the bisection: full batches resume after it. */
-  bisectUntil?: number;
 }
 
 /** A partition's fetched records while kafkajs waits for them to be done. */
@@ -71,12 +69,6 @@ interface BatchEntry {
   chunk: LambdaKafkaRecord[];
 }
 
-/** With infinite retries and a destination, Lambda caps retries at 10. */
-export function effectiveMaxRetries(mapping: Pick<MappingConfig, 'maximumRetryAttempts' | 'onFailureTopic' | 'onFailureOther'>): number {
-  if (mapping.maximumRetryAttempts >= 0) return mapping.maximumRetryAttempts;
-  return mapping.onFailureTopic || mapping.onFailureOther ? 10 : Number.POSITIVE_INFINITY;
-}
-
 export function retryDelayMs(attempt: number): number {
   return Math.min(100 * 2 ** Math.max(0, attempt - 1), 2000);
 }
@@ -92,7 +84,7 @@ export class MappingPoller {
   private commitOffsets?: CommitOffsets;
   private scheduled = false;
   private stopping = false;
-  private readonly maxRetries: number;
+  private readonly policy: FailurePolicy;
   /** FilterCriteria: records no filter matches are committed without an invocation. */
   private readonly filter: KafkaRecordFilter | undefined;
   /** Records filtered out since start. */
@@ -105,7 +97,7 @@ export class MappingPoller {
     readonly mapping: MappingConfig,
     private readonly deps: PollerDeps,
   ) {
-    this.maxRetries = effectiveMaxRetries(mapping);
+    this.policy = failurePolicy(mapping);
     this.label = `${mapping.functionKey} [${mapping.groupId}]`;
     this.filter = mappingFilter(this.label, mapping.filterPatterns);
     this.envelope = bareEnvelopeSize(mapping);
@@ -194,7 +186,7 @@ export class MappingPoller {
   private state(partition: number): PartitionState {
     let state = this.partitions.get(partition);
     if (!state) {
-      state = { attempts: new Map() };
+      state = new PartitionState();
       this.partitions.set(partition, state);
     }
     return state;
@@ -253,13 +245,8 @@ export class MappingPoller {
   }
 
   private commit(work: PartitionWork, nextOffset: number): void {
-    const { state } = work;
     work.payload.resolveOffset(String(nextOffset - 1));
-    for (const offset of state.attempts.keys()) if (offset < nextOffset) state.attempts.delete(offset);
-    if (state.bisectUntil !== undefined && nextOffset > state.bisectUntil) {
-      state.sizeLimit = undefined;
-      state.bisectUntil = undefined;
-    }
+    work.state.committed(nextOffset);
     this.commits.commit(work.partition, nextOffset);
   }
 
@@ -270,7 +257,6 @@ export class MappingPoller {
    * an invocation.
    */
   private async prepare(work: PartitionWork): Promise<void> {
-    const m = this.mapping;
     const { records } = work;
     for (;;) {
       if (this.stopping || !work.payload.isRunning() || work.payload.isStale()) return this.end(work);
@@ -278,27 +264,13 @@ export class MappingPoller {
         this.commitFilteredTail(work);
         return this.end(work);
       }
-      if (m.maximumRecordAgeSeconds >= 0) {
-        const oldest = Date.now() - m.maximumRecordAgeSeconds * 1000;
-        let expired = 0;
-        while (work.index + expired < records.length && (records[work.index + expired] as LambdaKafkaRecord).timestamp < oldest) expired++;
-        if (expired > 0) {
-          const reason = `older than MaximumRecordAgeInSeconds (${m.maximumRecordAgeSeconds})`;
-          if (!(await this.divert(work, work.index + expired, 'RecordAgeExceeded', reason))) return this.retryLater(work, 1);
-          work.index += expired;
-          this.commit(work, (records[work.index - 1] as LambdaKafkaRecord).offset + 1);
-          continue;
-        }
-      }
       const head = records[work.index] as LambdaKafkaRecord;
-      if (fitCount([head], 1, this.envelope + partitionFrameSize(work.key)) === 0) {
-        const reason = `record exceeds the ${MAX_PAYLOAD_BYTES}-byte invocation payload limit`;
-        if (!(await this.divert(work, work.index + 1, 'MaximumPayloadSizeExceeded', reason))) return this.retryLater(work, 1);
-        work.index += 1;
-        this.commit(work, head.offset + 1);
-        continue;
-      }
-      break;
+      const headFits = fitCount([head], 1, this.envelope + partitionFrameSize(work.key)) > 0;
+      const decision = beforeInvocation(records, work.index, headFits, this.policy, Date.now());
+      if (decision.action === 'invoke') break;
+      if (!(await this.divert(work, work.index + decision.count, decision.condition, decision.reason))) return this.retryLater(work, 1);
+      work.index += decision.count;
+      this.commit(work, (records[work.index - 1] as LambdaKafkaRecord).offset + 1);
     }
     work.phase = 'ready';
     this.schedule();
@@ -365,117 +337,95 @@ export class MappingPoller {
     const started = Date.now();
     const outcome = await this.deps.invoker.invoke(m, buildEvent(m, eventRecords), m.timeoutMs).finally(() => clearInterval(beat));
     const took = Date.now() - started;
-    const verdict = interpret(outcome, eventRecords, m.reportBatchItemFailures);
-
-    if (verdict.kind === 'success') {
-      this.deps.log.info(`λ ${this.label} ${where} -> ok ${took} ms`);
-      for (const entry of batch) this.succeeded(entry);
-      return;
-    }
-
-    if (verdict.kind === 'partial') {
-      // Applied per partition: each failed one from its lowest failed offset, the others commit.
-      const failures: string[] = [];
-      const continuations = batch.map((entry) => {
-        const failedOffset = verdict.failed.get(entry.work.key);
-        if (failedOffset === undefined) return () => this.succeeded(entry);
-        const attempt = (entry.work.state.attempts.get(failedOffset) ?? 0) + 1;
-        entry.work.state.attempts.set(failedOffset, attempt);
-        failures.push(`item failure at offset ${failedOffset} of ${entry.work.key} (attempt ${attempt})`);
-        return () => this.partiallyFailed(entry, failedOffset, attempt);
-      });
-      this.deps.log.warn(`λ ${this.label} ${where} -> ${failures.join(', ')} ${took} ms`);
-      for (const next of continuations) void next();
-      return;
-    }
-
-    // The whole batch failed.
-    if (m.bisectOnError && count > 1) {
-      const half = Math.ceil(count / 2);
-      this.deps.log.warn(`λ ${this.label} ${where} -> error ${took} ms, bisecting to ${half}: ${verdict.reason.slice(0, 300)}`);
-      for (const { work, chunk } of batch) {
-        work.state.sizeLimit = half;
-        work.state.bisectUntil = Math.max(work.state.bisectUntil ?? -1, (chunk[chunk.length - 1] as LambdaKafkaRecord).offset);
-        // Halving does not count as a retry.
-        void this.prepare(work);
-      }
-      return;
-    }
-    const attempts = batch.map(({ work, chunk }) => {
-      for (const record of chunk) work.state.attempts.set(record.offset, (work.state.attempts.get(record.offset) ?? 0) + 1);
-      return work.state.attempts.get((chunk[0] as LambdaKafkaRecord).offset) ?? 1;
+    const invoked = batch.map(({ work, chunk }) => ({
+      key: work.key,
+      offsets: chunk.map((r) => r.offset),
+      attempts: work.state.attempts,
+      bisectUntil: work.state.bisectUntil,
+    }));
+    const { verdict, partitions } = afterInvocation(outcome, invoked, this.policy);
+    batch.forEach(({ work }, i) => {
+      const decision = partitions[i] as PartitionDecision;
+      if (decision.action === 'retry' || decision.action === 'divert') work.state.recordFailures(decision.failures);
     });
-    this.deps.log.warn(`λ ${this.label} ${where} -> error (attempt ${Math.max(...attempts)}) ${took} ms: ${verdict.reason.slice(0, 300)}`);
-    batch.forEach((entry, i) => void this.failed(entry, attempts[i] as number, verdict.reason));
+    this.logOutcome(`λ ${this.label} ${where} ->`, `${took} ms`, verdict, batch, partitions);
+    batch.forEach((entry, i) => void this.apply(entry, partitions[i] as PartitionDecision));
   }
 
-  private succeeded({ work, chunk }: BatchEntry): void {
-    work.index += chunk.length;
-    this.commit(work, (chunk[chunk.length - 1] as LambdaKafkaRecord).offset + 1);
-    void this.prepare(work);
-  }
-
-  /** Commits up to the failed record, then redelivers from it (or gives it up once retries are exhausted). */
-  private async partiallyFailed({ work, chunk }: BatchEntry, failedOffset: number, attempt: number): Promise<void> {
-    const succeeded = chunk.findIndex((r) => r.offset === failedOffset);
-    if (succeeded > 0) {
-      work.index += succeeded;
-      this.commit(work, failedOffset);
+  /** One line per invocation: INFO when it succeeded, WARN with what failed otherwise. */
+  private logOutcome(prefix: string, took: string, verdict: Verdict, batch: BatchEntry[], partitions: PartitionDecision[]): void {
+    if (verdict.kind === 'success') {
+      this.deps.log.info(`${prefix} ok ${took}`);
+    } else if (verdict.kind === 'partial') {
+      const failures = batch.flatMap(({ work, chunk }, i) => {
+        const decision = partitions[i] as PartitionDecision;
+        if (decision.action !== 'retry' && decision.action !== 'divert') return [];
+        return [`item failure at offset ${chunk[decision.done]?.offset} of ${work.key} (attempt ${decision.attempt})`];
+      });
+      this.deps.log.warn(`${prefix} ${failures.join(', ')} ${took}`);
+    } else if (partitions[0]?.action === 'bisect') {
+      this.deps.log.warn(`${prefix} error ${took}, bisecting to ${partitions[0].sizeLimit}: ${verdict.reason.slice(0, 300)}`);
+    } else {
+      const attempts = partitions.map((decision) => (decision.action === 'retry' || decision.action === 'divert' ? decision.attempt : 1));
+      this.deps.log.warn(`${prefix} error (attempt ${Math.max(...attempts)}) ${took}: ${verdict.reason.slice(0, 300)}`);
     }
-    if (attempt <= this.maxRetries) return this.retryLater(work, attempt);
-    if (!(await this.divert(work, work.index + 1, 'RetryAttemptsExhausted', `reported as failed ${attempt} time(s)`))) return this.retryLater(work, attempt);
-    work.index += 1;
-    this.commit(work, failedOffset + 1);
-    void this.prepare(work);
   }
 
-  /** Every record of the failed batch used up one retry; those past the limit go to the destination. */
-  private async failed({ work, chunk }: BatchEntry, headAttempt: number, reason: string): Promise<void> {
-    if (headAttempt <= this.maxRetries) return this.retryLater(work, headAttempt);
-    let exhausted = 0;
-    while (exhausted < chunk.length && (work.state.attempts.get((chunk[exhausted] as LambdaKafkaRecord).offset) ?? 0) > this.maxRetries) exhausted++;
-    if (!(await this.divert(work, work.index + exhausted, 'RetryAttemptsExhausted', reason))) return this.retryLater(work, headAttempt);
-    work.index += exhausted;
+  /** Carries out the failure policy's decision for one partition of the batch. */
+  private async apply({ work, chunk }: BatchEntry, decision: PartitionDecision): Promise<void> {
+    if (decision.action === 'bisect') {
+      // Halving does not count as a retry.
+      work.state.bisect(decision.sizeLimit, decision.bisectUntil);
+      return this.prepare(work);
+    }
+    if (decision.action === 'commit') {
+      work.index += decision.done;
+      this.commit(work, (chunk[decision.done - 1] as LambdaKafkaRecord).offset + 1);
+      return this.prepare(work);
+    }
+    if (decision.done > 0) {
+      // Up to the failed record: filtered-out records just before it are committed too.
+      work.index += decision.done;
+      this.commit(work, (chunk[decision.done] as LambdaKafkaRecord).offset);
+    }
+    if (decision.action === 'retry') return this.retryLater(work, decision.attempt);
+    if (!(await this.divert(work, work.index + decision.count, decision.condition, decision.reason))) return this.retryLater(work, decision.attempt);
+    work.index += decision.count;
     this.commit(work, (work.records[work.index - 1] as LambdaKafkaRecord).offset + 1);
-    void this.prepare(work);
+    return this.prepare(work);
   }
 
   /** Sends the partition's records from its index up to `to` to the destination; false when that could not be done. */
   private async divert(work: PartitionWork, to: number, condition: FailureCondition, error: string): Promise<boolean> {
     const m = this.mapping;
     const { state, key } = work;
-    const { topic, partition } = work.payload.batch;
     const slice = work.messages.slice(work.index, to);
     const range = `${key} offsets ${slice[0]?.offset}-${slice[slice.length - 1]?.offset}`;
-    const attempts = Math.max(...slice.map((message) => state.attempts.get(Number(message.offset)) ?? 0));
-    if (m.onFailureTopic) {
-      try {
-        const producer = await this.deps.producer();
-        await producer.send({
-          topic: m.onFailureTopic,
-          acks: -1,
-          messages: slice.map((message: KafkaMessage) =>
-            failureMessage(topic, partition, message, {
-              condition,
-              error,
-              group: m.groupId,
-              functionName: m.functionName,
-              eventSourceArn: m.eventSourceArn,
-              attempts,
-            }),
-          ),
-        });
-      } catch (sendError) {
-        this.deps.log.warn(`${this.label} ${range}: writing to kafka://${m.onFailureTopic} failed (${(sendError as Error).message}); will retry`);
-        return false;
-      }
-      this.deps.log.warn(`${this.label} ${range}: ${slice.length} record(s) sent to kafka://${m.onFailureTopic} (${condition}: ${error.slice(0, 200)})`);
-    } else if (m.onFailureOther) {
-      this.deps.log.warn(`${this.label} ${range}: ${condition}; the on-failure destination ${m.onFailureOther} is not emulated locally, record(s) skipped`);
-    } else {
+    const destination = this.policy.destination;
+    if (destination.kind === 'not-emulated') {
+      this.deps.log.warn(`${this.label} ${range}: ${condition}; the on-failure destination ${destination.target} is not emulated locally, record(s) skipped`);
+      return true;
+    }
+    if (destination.kind === 'none') {
       // Lambda drops records whose retries are exhausted when no destination is configured.
       this.deps.log.warn(`${this.label} ${range}: ${condition}; no on-failure destination, record(s) DISCARDED as Lambda does`);
+      return true;
     }
+    const { topic, partition } = work.payload.batch;
+    const attempts = Math.max(...slice.map((message) => state.attempts.get(Number(message.offset)) ?? 0));
+    const info = { condition, error, group: m.groupId, functionName: m.functionName, eventSourceArn: m.eventSourceArn, attempts };
+    try {
+      const producer = await this.deps.producer();
+      await producer.send({
+        topic: destination.topic,
+        acks: -1,
+        messages: slice.map((message: KafkaMessage) => failureMessage(topic, partition, message, info)),
+      });
+    } catch (sendError) {
+      this.deps.log.warn(`${this.label} ${range}: writing to kafka://${destination.topic} failed (${(sendError as Error).message}); will retry`);
+      return false;
+    }
+    this.deps.log.warn(`${this.label} ${range}: ${slice.length} record(s) sent to kafka://${destination.topic} (${condition}: ${error.slice(0, 200)})`);
     return true;
   }
 }

@@ -11,7 +11,6 @@
  *   "Success and failure conditions"); the Kafka page (kafka-retry-configurations.html) says no
  *   more, so a partition or offset the batch did not hold is treated the same way.
  */
-import type { LambdaKafkaRecord } from './event';
 
 export type Verdict =
   | { kind: 'success' }
@@ -21,7 +20,8 @@ export type Verdict =
 
 export function interpret(
   outcome: { ok: true; payload: unknown } | { ok: false; error: string },
-  records: Record<string, LambdaKafkaRecord[]>,
+  /** The batch's offsets per `<topic>-<partition>` key (its records will do). */
+  records: Record<string, readonly { offset: number }[]>,
   reportBatchItemFailures: boolean,
 ): Verdict {
   if (!outcome.ok) return { kind: 'failed', reason: outcome.error };

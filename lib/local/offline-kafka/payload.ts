@@ -1,85 +1,15 @@
 /**
- * Lambda's Kafka event, built from kafkajs messages in exactly the shape AWS delivers it:
- * records keyed `<topic>-<partition>`, numeric partition/offset/timestamp, base64 key and value,
- * headers as an array of one-entry objects whose value is the header's bytes as numbers.
+ * How many bytes Lambda's Kafka event (lib/kafka/lambda-event.ts) takes as JSON, computed without
+ * serialising it, and how many records fit in one invocation under the 6 MB payload limit.
+ *
+ * @example
+ * const envelope = bareEnvelopeSize(mapping) + partitionFrameSize('order.placed-3');
+ * fitCount(records, 100, envelope); // records (from the start) that fit in one invocation
  */
-import type { KafkaMessage } from 'kafkajs';
-
-export interface LambdaKafkaRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  timestamp: number;
-  timestampType: 'CREATE_TIME' | 'LOG_APPEND_TIME';
-  key?: string;
-  value?: string;
-  headers: Record<string, number[]>[];
-}
-
-export interface LambdaKafkaEvent {
-  eventSource: 'aws:kafka' | 'SelfManagedKafka';
-  eventSourceArn?: string;
-  bootstrapServers: string;
-  records: Record<string, LambdaKafkaRecord[]>;
-}
+import { buildEvent, type EventSource, type LambdaKafkaRecord } from '../../kafka/lambda-event';
 
 /** Lambda's synchronous invocation payload limit. */
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
-
-/** `order.placed-3`: the key of a partition's records (the topic may contain dashes itself). */
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}-${partition}`;
-}
-
-/** One Kafka message as Lambda's record. */
-export function toLambdaRecord(topic: string, partition: number, message: KafkaMessage): LambdaKafkaRecord {
-  // kafkajs keeps the batch's timestamp type on each message (untyped); 1 = LOG_APPEND_TIME.
-  const timestampType = (message as KafkaMessage & { batchContext?: { timestampType?: number } }).batchContext?.timestampType;
-  const record: LambdaKafkaRecord = {
-    topic,
-    partition,
-    offset: Number(message.offset),
-    timestamp: Number(message.timestamp),
-    timestampType: timestampType === 1 ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
-    headers: [],
-  };
-  // UNVERIFIED: whether Lambda omits a null key/value or sends null; the docs' samples only show
-  // present ones and @types/aws-lambda types them as strings, so a null one is left out.
-  if (message.key) record.key = message.key.toString('base64');
-  if (message.value) record.value = message.value.toString('base64');
-  const headers = message.headers;
-  if (headers) {
-    for (const name in headers) {
-      const raw = headers[name];
-      if (raw === undefined) continue;
-      if (Array.isArray(raw)) {
-        for (const value of raw) record.headers.push({ [name]: byteArray(value) });
-      } else {
-        record.headers.push({ [name]: byteArray(raw) });
-      }
-    }
-  }
-  return record;
-}
-
-/** A header value's bytes as numbers (a plain loop: much faster than Array.from on a Buffer). */
-function byteArray(value: Buffer | string): number[] {
-  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-  // push keeps the array packed, which the worker-thread message serialiser handles fastest.
-  const out: number[] = [];
-  for (let i = 0; i < bytes.length; i++) out.push(bytes[i] as number);
-  return out;
-}
-
-export function buildEvent(
-  source: { kind: 'msk' | 'kafka'; eventSourceArn?: string; brokers: string[] },
-  records: Record<string, LambdaKafkaRecord[]>,
-): LambdaKafkaEvent {
-  if (source.kind === 'msk') {
-    return { eventSource: 'aws:kafka', eventSourceArn: source.eventSourceArn, bootstrapServers: source.brokers.join(','), records };
-  }
-  return { eventSource: 'SelfManagedKafka', bootstrapServers: source.brokers.join(','), records };
-}
 
 const digits = (n: number): number => String(n).length;
 // `{"topic":,"partition":,"offset":,"timestamp":,"timestampType":"","headers":[]}` plus a comma.
@@ -108,12 +38,12 @@ export function recordSize(record: LambdaKafkaRecord): number {
 }
 
 /** Bytes of the event around its records (envelope plus one partition key). */
-export function envelopeSize(source: { kind: 'msk' | 'kafka'; eventSourceArn?: string; brokers: string[] }, key: string): number {
+export function envelopeSize(source: EventSource, key: string): number {
   return Buffer.byteLength(JSON.stringify(buildEvent(source, { [key]: [] })));
 }
 
 /** Bytes of the event with no partition at all (`"records":{}`). */
-export function bareEnvelopeSize(source: { kind: 'msk' | 'kafka'; eventSourceArn?: string; brokers: string[] }): number {
+export function bareEnvelopeSize(source: EventSource): number {
   return Buffer.byteLength(JSON.stringify(buildEvent(source, {})));
 }
 
