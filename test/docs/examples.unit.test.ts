@@ -16,7 +16,8 @@ const ROOT = join(__dirname, '../..');
 const PREAMBLE: Record<string, string> = {
   'lib/kafka/lambda-event.ts#1': 'declare const eventSourceArn: string;',
   'lib/local/offline-kafka/failure-policy.ts#1': 'declare const mapping: Parameters<typeof failurePolicy>[0];',
-  'lib/local/offline-kafka/payload.ts#1': 'declare const mapping: Parameters<typeof bareEnvelopeSize>[0];\ndeclare const records: Parameters<typeof fitCount>[0];',
+  'lib/local/offline-kafka/payload.ts#1':
+    'declare const mapping: Parameters<typeof bareEnvelopeSize>[0];\ndeclare const records: Parameters<typeof fitCount>[0];',
   'lib/http/group-parameter.ts#1': 'declare const request: { pathParameters: Record<string, string> };',
   'lib/kafka/dead-letter-headers.ts#1': `import type { KafkaMessage } from 'kafkajs';
 import { headersAsStrings } from './headers';

@@ -20,7 +20,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Every function-like node of `file` longer than `max` lines, as `path:line name (N lines)`. */
-export function longFunctions(path: string, text: string, max = MAX_LINES): string[] {
+function longFunctions(path: string, text: string, max = MAX_LINES): string[] {
   const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
   const found: string[] = [];
   const visit = (node: ts.Node) => {
