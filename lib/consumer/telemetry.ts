@@ -39,6 +39,8 @@ export interface Invocation {
   run: <T>(ctx: Context, fn: () => T) => T;
   /** The attributes every record span of the invocation shares. */
   recordAttributes: Attributes;
+  /** The link every record span has to the invocation span (none when tracing is off). */
+  invocationLink: Link | undefined;
   /** The trace context each record's producer left on it (root when none), read once per record. */
   producers: Map<DecodedRecord, Context>;
   /** Ends the span, writes the metrics line and the console's live figures, takes the trace id off the log lines. */
@@ -104,6 +106,7 @@ export function startInvocation(topic: string, group: string, records: readonly 
     context,
     run: contextRunner(),
     recordAttributes: kafkaAttributes('process', topic, { 'messaging.consumer.group.name': group }),
+    invocationLink: span.isRecording() ? { context: span.spanContext() } : undefined,
     producers,
     async finish(figures, error) {
       endSpan(span, error);
@@ -130,7 +133,7 @@ async function recordLiveFigures(group: string, figures: BatchFigures): Promise<
 /** Runs `process` (one record's whole handling) inside the record's span; the span says how it ended. */
 export async function inRecordSpan<R extends string>(
   record: DecodedRecord,
-  { context: invocation, producers, run, recordAttributes }: Invocation,
+  { context: invocation, producers, run, recordAttributes, invocationLink }: Invocation,
   process: () => Promise<R>,
 ): Promise<R> {
   const producer = producers.get(record) ?? producerContext(record);
@@ -140,11 +143,8 @@ export async function inRecordSpan<R extends string>(
   // A record whose producer's trace was not sampled gets a non-recording span: skip building what it
   // would drop, and carry the producer's context on as it is (same trace id, still not sampled).
   if (!span.isRecording()) return run(parent, process);
-  const invocationSpan = trace.getSpanContext(invocation);
-  const links: Link[] = [];
-  if (producerSpan) links.push({ context: producerSpan });
-  if (invocationSpan) links.push({ context: invocationSpan });
-  span.addLinks(links);
+  if (producerSpan) span.addLink({ context: producerSpan });
+  if (invocationLink) span.addLink(invocationLink);
   span.setAttributes(recordAttributes);
   span.setAttribute('messaging.destination.partition.id', String(record.partition));
   span.setAttribute('messaging.kafka.offset', record.offset);
