@@ -18,6 +18,7 @@ import type { TopicDefinition } from '../../events/catalog';
 import { errorMessage } from '../errors';
 import { HEADER } from '../kafka/headers';
 import type { PartitionBatch, RawKafkaRecord } from '../kafka/lambda-event';
+import { TRACE_HEADER } from '../telemetry/trace';
 import { type NonRetryableError, SchemaViolationError, UndecodableRecordError } from './errors';
 import { contentDigest, fallbackEventId, legacyFallbackEventId } from './record-id';
 import type { ConsumerRecord } from './types';
@@ -37,6 +38,9 @@ export class DecodedRecord {
   batched = false;
   /** What the handler sees (lib/consumer/partition.ts consumerRecordOf), once made. */
   view: ConsumerRecord | undefined = undefined;
+  /** The W3C trace context the producer left (`traceparent`, `tracestate`), read in the same pass as the event id. */
+  traceparent: string | undefined = undefined;
+  tracestate: string | undefined = undefined;
   private decodedHeaders: Record<string, string> | undefined = undefined;
   private digest: string | undefined = undefined;
 
@@ -124,9 +128,11 @@ export function decodeRecord(batch: Pick<PartitionBatch, 'id' | 'topic' | 'parti
   const offset = Number(raw.offset);
   let problems: string | undefined;
 
-  // Validate every header; decode only the two every record needs (the last value of a repeat wins).
+  // Validate every header; decode only those every record needs (the last value of a repeat wins).
   let id: string | undefined;
   let redriveGroup: string | undefined;
+  let traceparent: string | undefined;
+  let tracestate: string | undefined;
   const rawHeaders = raw.headers;
   if (Array.isArray(rawHeaders)) {
     for (let h = 0; h < rawHeaders.length; h++) {
@@ -140,6 +146,10 @@ export function decodeRecord(batch: Pick<PartitionBatch, 'id' | 'topic' | 'parti
           id = headerText(value);
         } else if (name === HEADER.redriveGroup) {
           redriveGroup = headerText(value);
+        } else if (name === TRACE_HEADER.parent) {
+          traceparent = headerText(value);
+        } else if (name === TRACE_HEADER.state) {
+          tracestate = headerText(value);
         }
       }
     }
@@ -188,6 +198,8 @@ export function decodeRecord(batch: Pick<PartitionBatch, 'id' | 'topic' | 'parti
     digest === undefined ? undefined : legacyFallbackEventId(at),
   );
   if (digest !== undefined) record.withDigest(digest);
+  record.traceparent = traceparent;
+  record.tracestate = tracestate;
   if (problems !== undefined) record.problem = new UndecodableRecordError(problems);
   return record;
 }

@@ -25,7 +25,7 @@ import {
   tracer,
 } from '../telemetry/trace';
 import { withTimeout } from '../timeout';
-import { type DecodedRecord, type HeaderBytes, headerBuffer, headerEntries } from './decode';
+import type { DecodedRecord } from './decode';
 
 /** OTel keeps at most 128 links per span by default; a batch of 10,000 records links its first 128. */
 const MAX_LINKS = 128;
@@ -47,22 +47,10 @@ export interface Invocation {
   finish(figures: BatchFigures, error?: unknown): Promise<void>;
 }
 
-/**
- * Trace context a producer left on the record (root when none). Reads only the two trace headers,
- * not the whole header map, which most handlers never need.
- */
+/** Trace context a producer left on the record (root when none), from the headers decoding read. */
 function producerContext(record: DecodedRecord): Context {
-  let parent: HeaderBytes | undefined;
-  let state: HeaderBytes | undefined;
-  for (const [name, value] of headerEntries(record.rawHeaders)) {
-    if (name === TRACE_HEADER.parent) parent = value;
-    else if (name === TRACE_HEADER.state) state = value;
-  }
-  if (parent === undefined) return ROOT_CONTEXT;
-  return contextFromHeaders({
-    [TRACE_HEADER.parent]: headerBuffer(parent).toString('utf8'),
-    [TRACE_HEADER.state]: state === undefined ? undefined : headerBuffer(state).toString('utf8'),
-  });
+  if (record.traceparent === undefined) return ROOT_CONTEXT;
+  return contextFromHeaders({ [TRACE_HEADER.parent]: record.traceparent, [TRACE_HEADER.state]: record.tracestate });
 }
 
 /** Opens the invocation span of `group` over `records`, and puts its trace id on the invocation's log lines. */
