@@ -16,8 +16,10 @@
  * const partitions = await partitionLags(admin, 'page-views', 'user.events');
  * // [{ partition: 0, committed: 40, end: 52, lag: 12 }, ...]
  */
+
 import type { Admin } from 'kafkajs';
 import { deadLetterTopicFor } from '../../events/catalog';
+import { errorMessage } from '../errors';
 import { isRetriable } from './retriable';
 
 export interface PartitionLag {
@@ -107,10 +109,10 @@ export async function consumerGroupHealth(admin: Admin, groups: readonly { group
         health.partitions = lag.value;
         health.lag = lag.value.reduce((sum, p) => sum + p.lag, 0);
       } else {
-        health.error = `lag: ${(lag.reason as Error).message}`;
+        health.error = `lag: ${errorMessage(lag.reason)}`;
       }
       if (dlq.status === 'fulfilled') health.deadLetters = dlq.value;
-      else if (existing.has(deadLetterTopic)) health.error = [health.error, `dead letters: ${(dlq.reason as Error).message}`].filter(Boolean).join('; ');
+      else if (existing.has(deadLetterTopic)) health.error = [health.error, `dead letters: ${errorMessage(dlq.reason)}`].filter(Boolean).join('; ');
       return health;
     }),
   );

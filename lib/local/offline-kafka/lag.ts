@@ -2,8 +2,10 @@
  * Consumer-group lag of every mapping: logged when it changes, and served as JSON on
  * `GET http://127.0.0.1:<custom.offlineKafka.lagPort>/lag` when a port is configured.
  */
+
 import http from 'node:http';
 import type { Admin } from 'kafkajs';
+import { errorMessage } from '../../errors';
 import { type PartitionLag, partitionLags } from '../../kafka/lag';
 import type { PluginLog } from '../plugin-log';
 
@@ -51,7 +53,7 @@ export class LagReporter {
             }
           }
         } catch (error) {
-          this.log.warn(`lag report failed: ${(error as Error).message}`);
+          this.log.warn(`lag report failed: ${errorMessage(error)}`);
         }
         this.timer = setTimeout(tick, intervalSeconds * 1000);
         this.timer.unref();
@@ -67,7 +69,7 @@ export class LagReporter {
         }
         this.snapshot().then(
           (lags) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ groups: lags })),
-          (error) => response.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (error as Error).message })),
+          (error) => response.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: errorMessage(error) })),
         );
       });
       this.server.listen(port, '127.0.0.1', () => this.log.info(`lag endpoint: http://127.0.0.1:${port}/lag`));

@@ -21,7 +21,9 @@
  * failure policy (lib/local/offline-kafka/failure-policy.ts); this class fetches, invokes, and
  * applies its decisions: commit, retry, divert to the on-failure destination, bisect.
  */
+
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { errorMessage } from '../../errors';
 import { buildEvent, type LambdaKafkaRecord, partitionKey, toLambdaRecord } from '../../kafka/lambda-event';
 import type { KafkaRecordFilter } from '../filter/kafka-record';
 import type { PluginLog } from '../plugin-log';
@@ -422,7 +424,7 @@ export class MappingPoller {
         messages: slice.map((message: KafkaMessage) => failureMessage(topic, partition, message, info)),
       });
     } catch (sendError) {
-      this.deps.log.warn(`${this.label} ${range}: writing to kafka://${destination.topic} failed (${(sendError as Error).message}); will retry`);
+      this.deps.log.warn(`${this.label} ${range}: writing to kafka://${destination.topic} failed (${errorMessage(sendError)}); will retry`);
       return false;
     }
     this.deps.log.warn(`${this.label} ${range}: ${slice.length} record(s) sent to kafka://${destination.topic} (${condition}: ${error.slice(0, 200)})`);
