@@ -128,32 +128,10 @@ export function decodeRecord(batch: Pick<PartitionBatch, 'id' | 'topic' | 'parti
   const offset = Number(raw.offset);
   let problems: string | undefined;
 
-  // Validate every header; decode only those every record needs (the last value of a repeat wins).
-  let id: string | undefined;
-  let redriveGroup: string | undefined;
-  let traceparent: string | undefined;
-  let tracestate: string | undefined;
+  const headers = readHeaders(raw.headers);
+  if (headers.problems !== undefined) problems = addProblem(problems, headers.problems);
+  const { id, redriveGroup, traceparent, tracestate } = headers;
   const rawHeaders = raw.headers;
-  if (Array.isArray(rawHeaders)) {
-    for (let h = 0; h < rawHeaders.length; h++) {
-      const entry = rawHeaders[h];
-      if (entry === null || typeof entry !== 'object') continue;
-      for (const name in entry) {
-        const value = entry[name];
-        if (!isHeaderBytes(value)) {
-          problems = addProblem(problems, `header "${name}" is not a byte array`);
-        } else if (name === HEADER.id) {
-          id = headerText(value);
-        } else if (name === HEADER.redriveGroup) {
-          redriveGroup = headerText(value);
-        } else if (name === TRACE_HEADER.parent) {
-          traceparent = headerText(value);
-        } else if (name === TRACE_HEADER.state) {
-          tracestate = headerText(value);
-        }
-      }
-    }
-  }
 
   let keyBytes: Buffer | null = null;
   let key: string | null = null;
@@ -202,6 +180,25 @@ export function decodeRecord(batch: Pick<PartitionBatch, 'id' | 'topic' | 'parti
   record.tracestate = tracestate;
   if (problems !== undefined) record.problem = new UndecodableRecordError(problems);
   return record;
+}
+
+/** The headers every record needs, decoded in one pass that also validates all of them (the last value of a repeat wins). */
+function readHeaders(rawHeaders: RawHeaders): { id?: string; redriveGroup?: string; traceparent?: string; tracestate?: string; problems?: string } {
+  const found: { id?: string; redriveGroup?: string; traceparent?: string; tracestate?: string; problems?: string } = {};
+  if (!Array.isArray(rawHeaders)) return found;
+  for (let h = 0; h < rawHeaders.length; h++) {
+    const entry = rawHeaders[h];
+    if (entry === null || typeof entry !== 'object') continue;
+    for (const name in entry) {
+      const value = entry[name];
+      if (!isHeaderBytes(value)) found.problems = addProblem(found.problems, `header "${name}" is not a byte array`);
+      else if (name === HEADER.id) found.id = headerText(value);
+      else if (name === HEADER.redriveGroup) found.redriveGroup = headerText(value);
+      else if (name === TRACE_HEADER.parent) found.traceparent = headerText(value);
+      else if (name === TRACE_HEADER.state) found.tracestate = headerText(value);
+    }
+  }
+  return found;
 }
 
 /** A record's value bytes (null for a tombstone), and what is wrong with it if anything. */
