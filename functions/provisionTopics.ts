@@ -4,8 +4,8 @@
  * lib/kafka/topics.ts `ensureTopics` (see lib/kafka/topics-resource.ts).
  */
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { handleTopicsResource } from '../lib/kafka/topics-resource';
 import { kafka } from '../lib/kafka/client';
+import { handleTopicsResource } from '../lib/kafka/topics-resource';
 
 export const handler = async (event: CloudFormationCustomResourceEvent, context: Context): Promise<void> => {
   const response = await handleTopicsResource(event, context, kafka);
