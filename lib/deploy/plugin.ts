@@ -18,7 +18,9 @@
  *   (lib/deploy/transport.ts);
  * - puts the Kafka mappings in the stage's provisioned poller group (`custom.deploy.pollerGroupName`)
  *   and checks Lambda's poller limits, per mapping and per group (lib/deploy/pollers.ts);
- * - adds the alarms, their SNS topic and the dashboard of every consumer group (lib/deploy/alarms.ts).
+ * - adds the alarms, their SNS topic and the dashboard of every consumer group (lib/deploy/alarms.ts);
+ * - when packaging, fails when an `msk` event's consumer group or topic is not the one its
+ *   function's handler was built for (lib/deploy/consumer-groups.ts).
  *
  * Settings, from serverless.yml:
  *   custom.deploy.stageParameters   the stage's parameters (`${param:...}`), checked and used here
@@ -32,11 +34,12 @@ import { deadLetterTopicFor } from '../../events/catalog';
 import { kafkaRecordFilter } from '../local/filter/kafka-record';
 import { monitoringResources } from './alarms';
 import { mskArns } from './arns';
+import { consumerGroupProblems, declaredConsumer, loadHandler } from './consumer-groups';
 import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements, type RedisIdentity, redisStatements } from './iam';
 import { monitoredGroups, monitoringSettings } from './monitoring';
 import { type PollerConfig, pollerProblems, withPollerGroup } from './pollers';
 import { applyRouteAccess, checkRoutesAuthorized, type RouteSettings, scopeOperatorRoutes } from './routes';
-import type { Serverless, ServerlessFunction, ServerlessService, TemplateResource } from './serverless-types';
+import { type Serverless, type ServerlessFunction, type ServerlessService, serviceDirOf, type TemplateResource } from './serverless-types';
 import { checkStageParams, LOCAL_STAGE, rawStageParams } from './stage';
 import { checkFunctionTransport } from './transport';
 import { mskTriggerEvents } from './trigger-events';
@@ -80,7 +83,11 @@ export class DeployPlugin {
           this.applyKafkaTriggerSettings();
           applyRouteAccess(this.functionObjects(), this.settings);
         }),
-      'before:package:setupProviderConfiguration': () => this.guard(() => this.assignRoles()),
+      'before:package:setupProviderConfiguration': () =>
+        this.guard(() => {
+          this.assignRoles();
+          this.checkConsumerGroups();
+        }),
       'after:aws:package:finalize:mergeCustomProviderResources': () => this.guard(() => this.completeTemplate()),
       'before:deploy:deploy': () => this.guard(() => this.refuseLocalDeploy()),
     };
@@ -186,6 +193,14 @@ export class DeployPlugin {
       }
       fn.role = roleLogicalId(naming.getNormalizedFunctionName(name));
     }
+  }
+
+  /** Each msk event's group and topic are the ones its handler was built for (lib/deploy/consumer-groups.ts). */
+  private checkConsumerGroups(): void {
+    const serviceDir = serviceDirOf(this.serverless);
+    const triggers = mskTriggerEvents(this.serverless.service, this.serverless.getProvider('aws').naming);
+    const problems = consumerGroupProblems(triggers, (handler) => declaredConsumer(loadHandler(serviceDir, handler)));
+    if (problems.length > 0) throw new Error(`Consumer groups do not match their handlers:\n  ${problems.join('\n  ')}`);
   }
 
   private completeTemplate(): void {
