@@ -10,7 +10,8 @@
  * `sourcesContent`).
  *
  * Baseline for size, in the same run: each function bundled by esbuild with serverless.yml's
- * options but without the zod English-only plugin (lib/deploy/esbuild-zod-english.cjs).
+ * options but without the zod English-only plugin (lib/deploy/esbuild-zod-english.cjs; the
+ * local-only one, lib/deploy/esbuild-local-only.cjs, stays).
  *
  *   npx tsx bench/cold-start.ts    # merges section "coldStart"
  */
@@ -25,6 +26,8 @@ import { machineLoad, median, ROOT, runAlone } from './support';
 const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 5);
 const SERVERLESS = join(ROOT, 'node_modules/serverless/bin/serverless.js');
 const KB = 1024;
+// The deployed bundles leave local-only modules out; so does the baseline.
+const { localOnly } = require('../lib/deploy/esbuild-local-only.cjs') as { localOnly(options: { offline: boolean }): unknown[] };
 
 function serverlessPackage(dir: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -152,7 +155,7 @@ export async function run(): Promise<void> {
       const zipBytes = statSync(join(dir, 'package', zip)).size;
       const init = medianInit(js);
 
-      const allLocalesBytes = await bundle(`functions/${fn}.ts`, join(dir, 'all-locales', fn, `${fn}.js`), []);
+      const allLocalesBytes = await bundle(`functions/${fn}.ts`, join(dir, 'all-locales', fn, `${fn}.js`), localOnly({ offline: false }));
       perFunction[fn] = { jsKB: jsBytes / KB, zipKB: zipBytes / KB, initMs: init, allLocalesJsKB: allLocalesBytes / KB };
       console.log(
         `${fn}: ${(jsBytes / KB).toFixed(0)} KB .js (${(allLocalesBytes / KB).toFixed(0)} KB with every zod locale), ${(zipBytes / KB).toFixed(0)} KB .zip, init ${init.toFixed(0)} ms`,

@@ -16,6 +16,7 @@
  *   npx tsx bench/end-to-end.ts    # starts the local system; merges section "endToEnd"
  */
 import Redis from 'ioredis';
+import { orderPlaced } from '../events/catalog';
 import type { LocalSystem } from '../test/faults/system';
 import { type BenchRow, recordResults } from './results';
 import { acceptedPerSecond, cannon, machineLoad, percentile, restartOffline, runAlone, sleep, system } from './support';
@@ -25,7 +26,8 @@ const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_E2E_CONNECTIONS ?? 64);
 const DRAIN_TIMEOUT_MS = 90_000;
 const ORDER_PREFIX = 'kafka-lambda-system:local:order:';
-const STEPS = ['inventory-service', 'payment-service', 'email-service', 'analytics-service'];
+// Every group of order.placed records its step on the order.
+const STEPS = orderPlaced.consumerGroups;
 
 interface E2eRun {
   windowSeconds: number;

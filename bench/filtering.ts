@@ -3,7 +3,7 @@
  * `user.events` (50% page views, 30% clicks, 20% searches, on 6 partitions). The same records are
  * consumed twice by the local trigger (lib/local/offline-kafka MappingPoller, batchSize 100, as the
  * local stage runs it), once without filters and once with the patterns of serverless.yml, invoking
- * the real page-views and search-terms handlers in process (real Redis, exactly-once markers).
+ * the real page-view and search-term counters in process (real Redis, exactly-once markers).
  * Counted: invocations, records handed to the functions, and the handlers' own time.
  *
  *   npx tsx bench/filtering.ts   # uses KAFKA_BROKERS or starts a broker; merges bench/results.json
@@ -16,7 +16,7 @@ import type { Context } from 'aws-lambda';
 import { Kafka, logLevel } from 'kafkajs';
 import { parse } from 'yaml';
 
-import { type UserEvent, userEvents } from '../events/catalog';
+import { CONSUMER_GROUP, type UserEvent, userEvents } from '../events/catalog';
 import { handler as pageViews } from '../functions/pageViews';
 import { handler as searchTerms } from '../functions/searchTerms';
 import { disconnectProducer, publishAll } from '../lib/kafka/publisher';
@@ -146,8 +146,8 @@ async function main(): Promise<void> {
     const rows = [];
     const result: Record<string, Record<string, Run>> = {};
     for (const [functionKey, group, handler] of [
-      ['pageViews', 'page-views', pageViews as Handler],
-      ['searchTerms', 'search-terms', searchTerms as Handler],
+      ['pageViews', CONSUMER_GROUP.pageViews, pageViews as Handler],
+      ['searchTerms', CONSUMER_GROUP.searchTerms, searchTerms as Handler],
     ] as const) {
       await clearRedis();
       const before = await consume(kafka, functionKey, group, handler, []);

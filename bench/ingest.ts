@@ -287,7 +287,7 @@ export async function run(): Promise<void> {
     non2xx: { offline: offline.reduce((s, r) => s + r.non2xx, 0), bareServer: bareServer.reduce((s, r) => s + r.non2xx, 0) },
     notes: [
       'Both sides of each comparison run alternately in the same run on the same broker; medians of the rounds.',
-      'serverless offline also runs the Kafka triggers (page-views and search-terms consume user.events) in the same process, as npm run dev does.',
+      'serverless offline also runs the Kafka triggers (the two consumer groups of user.events) in the same process, as npm run dev does.',
       'In-process: claims in the event (API Gateway JWT authorizer), IS_OFFLINE unset, so no token verification.',
     ],
     loadBefore,

@@ -39,6 +39,24 @@ export interface TopicDefinition<Schema extends z.ZodType = z.ZodType> {
   readonly migrationNotes?: Readonly<Record<number, string>>;
 }
 
+/**
+ * Every consumer group, by the serverless.yml function that consumes for it: the one place a
+ * group's name is written. The function's handler (`kafkaConsumer({ group: CONSUMER_GROUP.inventory, ... })`)
+ * and its `msk` event (`consumerGroupId: ${self:custom.consumerGroup.inventory}`) both take it from
+ * here, and `serverless package` fails when the two disagree (lib/deploy/consumer-groups.ts).
+ */
+export const CONSUMER_GROUP = {
+  inventory: 'inventory-service',
+  payment: 'payment-service',
+  email: 'email-service',
+  analytics: 'analytics-service',
+  pageViews: 'page-views',
+  searchTerms: 'search-terms',
+  transcode: 'transcode-service',
+  thumbnail: 'thumbnail-service',
+  searchIndex: 'search-index-service',
+} as const;
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Events are kept 7 days, as the source document says; dead letters 14, to leave time to redrive. */
 export const EVENT_RETENTION_MS = 7 * DAY_MS;
@@ -84,7 +102,7 @@ export const orderPlaced = defineTopic({
     total: z.number().min(0),
     created_at: isoTime,
   }),
-  consumerGroups: ['inventory-service', 'payment-service', 'email-service', 'analytics-service'],
+  consumerGroups: [CONSUMER_GROUP.inventory, CONSUMER_GROUP.payment, CONSUMER_GROUP.email, CONSUMER_GROUP.analytics],
 });
 
 export const userEvents = defineTopic({
@@ -100,7 +118,7 @@ export const userEvents = defineTopic({
     payload: z.record(z.string().max(256), z.string().max(2048)),
     timestamp: isoTime,
   }),
-  consumerGroups: ['page-views', 'search-terms'],
+  consumerGroups: [CONSUMER_GROUP.pageViews, CONSUMER_GROUP.searchTerms],
 });
 
 export const videoUploaded = defineTopic({
@@ -114,7 +132,7 @@ export const videoUploaded = defineTopic({
     user_id: id,
     size_bytes: z.int().min(1).max(Number.MAX_SAFE_INTEGER),
   }),
-  consumerGroups: ['transcode-service'],
+  consumerGroups: [CONSUMER_GROUP.transcode],
 });
 
 export const videoTranscoded = defineTopic({
@@ -128,7 +146,7 @@ export const videoTranscoded = defineTopic({
     formats: z.array(z.string().min(1).max(32)).min(1),
     duration_seconds: z.int().min(0),
   }),
-  consumerGroups: ['thumbnail-service'],
+  consumerGroups: [CONSUMER_GROUP.thumbnail],
 });
 
 export const videoReady = defineTopic({
@@ -141,7 +159,7 @@ export const videoReady = defineTopic({
     user_id: id,
     thumbnail_url: z.url(),
   }),
-  consumerGroups: ['search-index-service'],
+  consumerGroups: [CONSUMER_GROUP.searchIndex],
 });
 
 /** Every topic of the system. */
@@ -167,8 +185,8 @@ export const publishers: Readonly<Record<string, readonly string[]>> = {
   checkout: [orderPlaced.name],
   events: [userEvents.name],
   uploadVideo: [videoUploaded.name],
-  'transcode-service': [videoTranscoded.name],
-  'thumbnail-service': [videoReady.name],
+  [CONSUMER_GROUP.transcode]: [videoTranscoded.name],
+  [CONSUMER_GROUP.thumbnail]: [videoReady.name],
 };
 
 /**

@@ -1,9 +1,9 @@
 /**
- * search-terms — counts searched terms from `user.events`: the same stream as page-views, read by
- * its own consumer group at its own pace (fan-out). One increment per term per batch, once per event.
+ * The search-term counter: searched terms from `user.events`, the stream the page-view counter
+ * reads too, each with its own consumer group at its own pace (fan-out). One increment per term per batch, once per event.
  */
-import { userEvents } from '../events/catalog';
+import { CONSUMER_GROUP, userEvents } from '../events/catalog';
 import { kafkaBatchConsumer } from '../lib/consumer';
 import { aggregateOnce, searchTermCommands } from '../lib/stores/analytics';
 
-export const handler = kafkaBatchConsumer({ group: 'search-terms', topic: userEvents }, aggregateOnce(searchTermCommands));
+export const handler = kafkaBatchConsumer({ group: CONSUMER_GROUP.searchTerms, topic: userEvents }, aggregateOnce(searchTermCommands));

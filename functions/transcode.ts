@@ -1,12 +1,12 @@
 /**
- * transcode-service — transcodes an uploaded video (simulated: lib/simulated-work.ts) and
+ * The transcode consumer — transcodes an uploaded video (simulated: lib/simulated-work.ts) and
  * publishes `video.transcoded` with its formats and duration.
  *
  * Publish first, then mark the step done. The published event's id is derived from the input
  * event's id, so if the step is redelivered after publishing but before marking, it re-publishes
  * the same event id and the thumbnail service's idempotency drops the repeat.
  */
-import { type VideoTranscoded, videoTranscoded, videoUploaded } from '../events/catalog';
+import { CONSUMER_GROUP, type VideoTranscoded, videoTranscoded, videoUploaded } from '../events/catalog';
 import { kafkaConsumer } from '../lib/consumer';
 import { derivedEventId } from '../lib/kafka/derived-id';
 import { HEADER } from '../lib/kafka/headers';
@@ -29,7 +29,7 @@ export function durationFor(sizeBytes: number): number {
   return Math.max(1, Math.round((sizeBytes / MB) * 8));
 }
 
-export const handler = kafkaConsumer({ group: 'transcode-service', topic: videoUploaded }, async (video, record) => {
+export const handler = kafkaConsumer({ group: CONSUMER_GROUP.transcode, topic: videoUploaded }, async (video, record) => {
   await simulateWork('transcode');
   const transcoded: VideoTranscoded = {
     video_id: video.video_id,

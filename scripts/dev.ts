@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { CONSUMER_GROUP } from '../events/catalog';
 import { signLocalToken } from '../lib/http/local-jwt';
 import { OPERATOR_SCOPE } from '../lib/http/scopes';
 import { provision, topicSpecs } from '../lib/kafka/topics';
@@ -135,7 +136,7 @@ async function printEndpoints(port: string): Promise<void> {
 The system is up: HTTP API on http://${api}, every Kafka trigger running. Try every route:
 ${examplesText('  ').replaceAll(LOCAL_API, api)}
 Dashboard, with a local operator token: http://${api}/dashboard#token=${operator}
-More: npm run trace -- <order_id> (the order's trace); npm run dlq -- list inventory-service (dead letters, with reasons);
+More: npm run trace -- <order_id> (the order's trace); npm run dlq -- list ${CONSUMER_GROUP.inventory} (dead letters, with reasons);
       LOG_LEVEL=DEBUG npm run dev (every detail).
 Ctrl-C stops everything.
 `);

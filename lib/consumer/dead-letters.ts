@@ -4,7 +4,7 @@
  * why (lib/kafka/dead-letter-headers.ts). Listing and redriving them: lib/operations/dead-letters.ts.
  *
  * @example
- * await publishDeadLetter('payment-service', deadLetterMessage(record, 'payment-service', error, 3));
+ * await publishDeadLetter(CONSUMER_GROUP.payment, deadLetterMessage(record, CONSUMER_GROUP.payment, error, 3));
  */
 import type { Message } from 'kafkajs';
 import { deadLetterTopicFor } from '../../events/catalog';

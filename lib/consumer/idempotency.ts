@@ -47,7 +47,7 @@
  * So we keep ours.
  *
  * @example
- * const session = await IdempotencySession.start('inventory-service', decodedRecords, 60_000);
+ * const session = await IdempotencySession.start(CONSUMER_GROUP.inventory, decodedRecords, 60_000);
  * const state = await session.claim(eventId);  // 'applied' | 'acquired' | 'held'
  * session.appliedDigest(eventId);               // when 'applied': the content it was applied with, if known
  * session.completed(eventId, record.contentDigest); // after the handler succeeded

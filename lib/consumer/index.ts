@@ -16,14 +16,16 @@
  * Errors outside record processing (not a Kafka event, a record of another topic) reject, failing
  * the whole batch: nothing is ever acknowledged by accident.
  *
- * The result is a plain async (event, context) function, so `middy(kafkaConsumer(...))` works.
+ * The result is a plain async (event, context) function, so `middy(kafkaConsumer(...))` works. It
+ * carries the group and topic it was built for (`handler.consumer`): packaging checks them against
+ * the function's `msk` event (lib/deploy/consumer-groups.ts).
  *
  * @example
- * export const handler = kafkaConsumer({ group: 'inventory-service', topic: orderPlaced }, async (order, record) => {
+ * export const handler = kafkaConsumer({ group: CONSUMER_GROUP.inventory, topic: orderPlaced }, async (order, record) => {
  *   await orderStore.reserveStock(record.group, order, record.eventId);   // effect and "applied" marker, atomically
  * });
- * export const counter = kafkaBatchConsumer({ group: 'page-views', topic: userEvents }, async (items) => {
- *   await applyAllOnce('page-views', items.map((i) => i.record.eventId), pageViewCommands(items.map((i) => i.value)));
+ * export const counter = kafkaBatchConsumer({ group: CONSUMER_GROUP.pageViews, topic: userEvents }, async (items) => {
+ *   await applyAllOnce(CONSUMER_GROUP.pageViews, items.map((i) => i.record.eventId), pageViewCommands(items.map((i) => i.value)));
  * });
  */
 import type { Context, MSKEvent, SelfManagedKafkaEvent } from 'aws-lambda';
@@ -68,7 +70,16 @@ export interface KafkaConsumerOptions<T extends TopicDefinition> {
 
 const DEFAULTS = { concurrency: 8, attempts: 3, baseDelayMs: 100, maxDelayMs: 2000, safetyMarginMs: 2000, infrastructureWaitMs: 5000 } as const;
 
-type KafkaLambdaHandler = (event: MSKEvent | SelfManagedKafkaEvent, context: Context) => Promise<KafkaBatchResponse>;
+/** The consumer group and topic a handler was built for. */
+export interface ConsumerDeclaration {
+  readonly group: string;
+  /** Topic name. */
+  readonly topic: string;
+}
+
+type KafkaLambdaHandler = ((event: MSKEvent | SelfManagedKafkaEvent, context: Context) => Promise<KafkaBatchResponse>) & {
+  readonly consumer: ConsumerDeclaration;
+};
 
 /** One record handed to a batch handler. */
 export interface BatchItem<V> {
@@ -129,7 +140,7 @@ function buildConsumer<T extends TopicDefinition>(
   const safetyMarginMs = options.safetyMarginMs ?? DEFAULTS.safetyMarginMs;
   const infrastructureWaitMs = options.infrastructureWaitMs ?? DEFAULTS.infrastructureWaitMs;
 
-  return async (event, context) => {
+  const lambdaHandler = async (event: MSKEvent | SelfManagedKafkaEvent, context: Context): Promise<KafkaBatchResponse> => {
     const started = Date.now();
     const budget = TimeBudget.of(context, safetyMarginMs, started);
     const batches = partitionsOf(event as unknown as RawKafkaEvent);
@@ -181,6 +192,7 @@ function buildConsumer<T extends TopicDefinition>(
     await invocation.finish(outcome.figures);
     return outcome.response;
   };
+  return Object.assign(lambdaHandler, { consumer: { group, topic: topic.name } });
 }
 
 const NO_FIGURES: BatchFigures = {

@@ -15,7 +15,7 @@
  * Every alarm notifies one SNS topic; `alarmEmail`, when set, subscribes that address to it.
  *
  * @example
- * Object.assign(resources, monitoringResources([{ group: 'inventory-service', functionName: 'svc-dev-inventory' }], settings));
+ * Object.assign(resources, monitoringResources([{ group: CONSUMER_GROUP.inventory, functionName: 'svc-dev-inventory' }], settings));
  */
 import { CONSUMER_METRIC } from '../telemetry/metric-names';
 
@@ -48,7 +48,7 @@ export interface CfnResource {
 export const ALARM_TOPIC_ID = 'AlarmTopic';
 export const DASHBOARD_ID = 'OperationsDashboard';
 
-/** `inventory-service` → `InventoryService`: the logical id prefix of a group's alarms. */
+/** A group's name in PascalCase (`order-audit` → `OrderAudit`): the logical id prefix of its alarms. */
 export function groupLogicalPrefix(group: string): string {
   return group
     .split(/[^A-Za-z0-9]+/)

@@ -16,7 +16,7 @@
  * `kafka-cluster:*` action ever gets a `*` resource.
  *
  * @example
- * const access = kafkaAccessOf('inventory', [{ group: 'inventory-service', topic: 'order.placed' }]);
+ * const access = kafkaAccessOf('inventory', [{ group: CONSUMER_GROUP.inventory, topic: orderPlaced.name }]);
  * const statements = kafkaStatements(access, mskArns(clusterArn));
  */
 import {

@@ -18,7 +18,9 @@
  *   (lib/deploy/transport.ts);
  * - puts the Kafka mappings in the stage's provisioned poller group (`custom.deploy.pollerGroupName`)
  *   and checks Lambda's poller limits, per mapping and per group (lib/deploy/pollers.ts);
- * - adds the alarms, their SNS topic and the dashboard of every consumer group (lib/deploy/alarms.ts).
+ * - adds the alarms, their SNS topic and the dashboard of every consumer group (lib/deploy/alarms.ts);
+ * - when packaging, fails when an `msk` event's consumer group or topic is not the one its
+ *   function's handler was built for (lib/deploy/consumer-groups.ts).
  *
  * Settings, from serverless.yml:
  *   custom.deploy.stageParameters   the stage's parameters (`${param:...}`), checked and used here
@@ -28,54 +30,28 @@
  *   custom.kafkaTrigger             mapping properties every Kafka trigger gets
  *   custom.deploy.monitoring        alarm thresholds and e-mail (lib/deploy/alarms.ts)
  */
+
 import { deadLetterTopicFor } from '../../events/catalog';
+import { errorMessage } from '../errors';
 import { kafkaRecordFilter } from '../local/filter/kafka-record';
 import { monitoringResources } from './alarms';
-import { clusterNameToken, mskArns } from './arns';
+import { mskArns } from './arns';
+import { consumerGroupProblems, declaredConsumer, loadHandler } from './consumer-groups';
 import { functionRole, type KafkaTrigger, kafkaAccessOf, kafkaStatements, type RedisIdentity, redisStatements } from './iam';
 import { monitoredGroups, monitoringSettings } from './monitoring';
 import { type PollerConfig, pollerProblems, withPollerGroup } from './pollers';
 import { applyRouteAccess, checkRoutesAuthorized, type RouteSettings, scopeOperatorRoutes } from './routes';
+import { type Serverless, type ServerlessFunction, type ServerlessService, serviceDirOf, type TemplateResource } from './serverless-types';
 import { checkStageParams, LOCAL_STAGE, rawStageParams } from './stage';
 import { checkFunctionTransport } from './transport';
+import { mskTriggerEvents } from './trigger-events';
 
-interface FunctionObject {
-  name?: string;
-  role?: unknown;
-  vpc?: unknown;
-  reservedConcurrency?: unknown;
-  environment?: Record<string, unknown>;
-  events?: Record<string, unknown>[];
-}
-
-interface Resource {
-  Type: string;
-  DependsOn?: string | string[];
-  Properties?: Record<string, unknown>;
-}
-
-interface Serverless {
-  service: {
-    provider: {
-      stage: string;
-      vpc?: unknown;
-      compiledCloudFormationTemplate: { Resources: Record<string, Resource>; Parameters?: Record<string, Record<string, unknown>> };
-    };
-    custom?: { deploy?: DeploySettings; kafkaTrigger?: Record<string, unknown> };
-    resources?: { extensions?: Record<string, { Properties?: Record<string, unknown> }> };
-    getAllFunctions(): string[];
-    getFunction(name: string): FunctionObject;
+/** The service as the deploy plugin sees it: its settings, and the template once compiled. */
+interface DeployService extends ServerlessService {
+  provider: ServerlessService['provider'] & {
+    compiledCloudFormationTemplate: { Resources: Record<string, TemplateResource>; Parameters?: Record<string, Record<string, unknown>> };
   };
-  getProvider(name: 'aws'): {
-    naming: {
-      getNormalizedFunctionName(name: string): string;
-      getLambdaLogicalId(name: string): string;
-      getMSKEventLogicalId(functionName: string, clusterName: string, topic: string): string;
-    };
-    getStage(): string;
-  };
-  classes: { Error: new (message: string) => Error };
-  configurationInput?: { provider?: { stage?: unknown }; params?: Record<string, unknown> };
+  custom?: { deploy?: DeploySettings; kafkaTrigger?: Record<string, unknown> };
 }
 
 interface DeploySettings extends RouteSettings {
@@ -93,7 +69,7 @@ export class DeployPlugin {
   readonly hooks: Record<string, () => void | Promise<void>>;
 
   constructor(
-    private readonly serverless: Serverless,
+    private readonly serverless: Serverless<DeployService>,
     options: { stage?: string; param?: string | string[] } = {},
   ) {
     // Before variables are resolved: a missing parameter is named here rather than surfacing as a
@@ -109,7 +85,11 @@ export class DeployPlugin {
           this.applyKafkaTriggerSettings();
           applyRouteAccess(this.functionObjects(), this.settings);
         }),
-      'before:package:setupProviderConfiguration': () => this.guard(() => this.assignRoles()),
+      'before:package:setupProviderConfiguration': () =>
+        this.guard(() => {
+          this.assignRoles();
+          this.checkConsumerGroups();
+        }),
       'after:aws:package:finalize:mergeCustomProviderResources': () => this.guard(() => this.completeTemplate()),
       'before:deploy:deploy': () => this.guard(() => this.refuseLocalDeploy()),
     };
@@ -129,11 +109,11 @@ export class DeployPlugin {
       step();
     } catch (error) {
       if (error instanceof this.serverless.classes.Error) throw error;
-      throw new this.serverless.classes.Error((error as Error).message);
+      throw new this.serverless.classes.Error(errorMessage(error));
     }
   }
 
-  private functionObjects(): Record<string, FunctionObject> {
+  private functionObjects(): Record<string, ServerlessFunction> {
     const { service } = this.serverless;
     return Object.fromEntries(service.getAllFunctions().map((name) => [name, service.getFunction(name)]));
   }
@@ -176,29 +156,25 @@ export class DeployPlugin {
     service.resources ??= {};
     service.resources.extensions ??= {};
     const extensions = service.resources.extensions;
-    for (const name of service.getAllFunctions()) {
-      for (const event of service.getFunction(name).events ?? []) {
-        const msk = event.msk as { arn?: unknown; topic?: string; consumerGroupId?: string; filterPatterns?: unknown[] } | undefined;
-        if (!msk?.topic || !msk.consumerGroupId) continue;
-        // A pattern Lambda would refuse (or one naming a field other than the value) fails here, not at deploy.
-        if (msk.filterPatterns) {
-          try {
-            kafkaRecordFilter(msk.filterPatterns.map((pattern) => JSON.stringify(pattern)));
-          } catch (error) {
-            throw new Error(`Function "${name}", msk event on ${msk.topic}: filterPatterns: ${(error as Error).message}`);
-          }
+    for (const { functionKey, event: msk, logicalId } of mskTriggerEvents(service, naming)) {
+      if (!msk.topic || !msk.consumerGroupId) continue;
+      // A pattern Lambda would refuse (or one naming a field other than the value) fails here, not at deploy.
+      if (msk.filterPatterns) {
+        try {
+          kafkaRecordFilter(msk.filterPatterns.map((pattern) => JSON.stringify(pattern)));
+        } catch (error) {
+          throw new Error(`Function "${functionKey}", msk event on ${msk.topic}: filterPatterns: ${errorMessage(error)}`);
         }
-        const logicalId = naming.getMSKEventLogicalId(name, clusterNameToken(msk.arn), msk.topic);
-        const own = extensions[logicalId] ?? {};
-        extensions[logicalId] = {
-          ...own,
-          Properties: {
-            ...defaults,
-            DestinationConfig: { OnFailure: { Destination: `kafka://${deadLetterTopicFor(msk.consumerGroupId)}` } },
-            ...own.Properties,
-          },
-        };
       }
+      const own = extensions[logicalId] ?? {};
+      extensions[logicalId] = {
+        ...own,
+        Properties: {
+          ...defaults,
+          DestinationConfig: { OnFailure: { Destination: `kafka://${deadLetterTopicFor(msk.consumerGroupId)}` } },
+          ...own.Properties,
+        },
+      };
     }
   }
 
@@ -221,42 +197,18 @@ export class DeployPlugin {
     }
   }
 
+  /** Each msk event's group and topic are the ones its handler was built for (lib/deploy/consumer-groups.ts). */
+  private checkConsumerGroups(): void {
+    const serviceDir = serviceDirOf(this.serverless);
+    const triggers = mskTriggerEvents(this.serverless.service, this.serverless.getProvider('aws').naming);
+    const problems = consumerGroupProblems(triggers, (handler) => declaredConsumer(loadHandler(serviceDir, handler)));
+    if (problems.length > 0) throw new Error(`Consumer groups do not match their handlers:\n  ${problems.join('\n  ')}`);
+  }
+
   private completeTemplate(): void {
-    const { service } = this.serverless;
-    const naming = this.serverless.getProvider('aws').naming;
-    const resources = service.provider.compiledCloudFormationTemplate.Resources;
-    const arns = mskArns(String(this.settings.stageParameters?.mskClusterArn ?? ''));
-    const redis = this.redisIdentity();
-
-    // The provisioner manages exactly the topics its custom resource lists.
+    const resources = this.serverless.service.provider.compiledCloudFormationTemplate.Resources;
     const topicResources = Object.entries(resources).filter(([, r]) => r.Type === 'Custom::KafkaTopics');
-    const managed = new Map<string, string[]>();
-    for (const [, resource] of topicResources) {
-      const target = (resource.Properties?.ServiceToken as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
-      const topics = (resource.Properties?.Topics as { name: string }[] | undefined) ?? [];
-      if (target) managed.set(target, [...(managed.get(target) ?? []), ...topics.map((t) => t.name)]);
-    }
-
-    for (const name of service.getAllFunctions()) {
-      const fn = service.getFunction(name);
-      const triggers: KafkaTrigger[] = (fn.events ?? [])
-        .map((event) => event.msk as { consumerGroupId?: string; topic?: string } | undefined)
-        .filter((msk) => msk !== undefined)
-        .map((msk) => {
-          if (!msk.consumerGroupId) throw new Error(`Function "${name}": every msk event needs a consumerGroupId (one of events/catalog.ts)`);
-          return { group: msk.consumerGroupId, topic: String(msk.topic) };
-        });
-      const access = kafkaAccessOf(name, triggers, managed.get(naming.getLambdaLogicalId(name)) ?? []);
-      // `vpc: null` (public functions, lib/deploy/routes.ts) opts out of provider.vpc.
-      const inVpc = fn.vpc === null || fn.vpc === false ? false : Boolean(fn.vpc ?? service.provider.vpc);
-      resources[roleLogicalId(naming.getNormalizedFunctionName(name))] = functionRole({
-        deployedName: fn.name ?? name,
-        kafka: kafkaStatements(access, arns),
-        // Every function in the VPC but the topic provisioner uses Redis.
-        redis: redis && inVpc && access.manages.length === 0 ? redisStatements(redis) : [],
-        inVpc,
-      }) as unknown as Resource;
-    }
+    this.addRoles(resources, managedTopics(topicResources));
     if (resources.IamRoleLambdaExecution) throw new Error('A shared IamRoleLambdaExecution was generated: every function must use its own role');
 
     // A mapping on a topic that does not exist yet would start failing: create the topics first.
@@ -289,7 +241,7 @@ export class DeployPlugin {
    * The `msk` event has no option for PollerGroupName: every Kafka mapping gets the stage's group
    * here (one that names its own in resources.extensions keeps it), then Lambda's limits are checked.
    */
-  private groupPollers(resources: Record<string, Resource>): void {
+  private groupPollers(resources: Record<string, TemplateResource>): void {
     const group = typeof this.settings.pollerGroupName === 'string' ? this.settings.pollerGroupName.trim() : '';
     const mappings = Object.entries(resources).filter(
       ([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping' && (r.Properties?.AmazonManagedKafkaEventSourceConfig || r.Properties?.SelfManagedEventSource),
@@ -302,16 +254,60 @@ export class DeployPlugin {
     if (problems.length > 0) throw new Error(`Provisioned pollers break Lambda's limits:\n  ${problems.join('\n  ')}`);
   }
 
-  private addMonitoring(resources: Record<string, Resource>): void {
+  private addMonitoring(resources: Record<string, TemplateResource>): void {
     const { service } = this.serverless;
-    const functions = service.getAllFunctions().map((name) => {
-      const fn = service.getFunction(name);
-      return { name: fn.name ?? name, groups: (fn.events ?? []).map((event) => (event.msk as { consumerGroupId?: string } | undefined)?.consumerGroupId) };
-    });
+    const triggers = this.kafkaTriggers();
+    const functions = service.getAllFunctions().map((name) => ({
+      name: service.getFunction(name).name ?? name,
+      groups: (triggers.get(name) ?? []).map((trigger) => trigger.group),
+    }));
     const settings = monitoringSettings(this.settings.monitoring ?? {}, {
       stage: this.stage,
       hasHttpApi: 'HttpApi' in resources,
     });
     Object.assign(resources, monitoringResources(monitoredGroups(functions), settings));
   }
+
+  /** Each function's Kafka triggers, by function key; an msk event without a group fails the package. */
+  private kafkaTriggers(): Map<string, KafkaTrigger[]> {
+    const triggers = new Map<string, KafkaTrigger[]>();
+    for (const { functionKey, event } of mskTriggerEvents(this.serverless.service, this.serverless.getProvider('aws').naming)) {
+      if (!event.consumerGroupId) throw new Error(`Function "${functionKey}": every msk event needs a consumerGroupId (one of events/catalog.ts)`);
+      triggers.set(functionKey, [...(triggers.get(functionKey) ?? []), { group: event.consumerGroupId, topic: String(event.topic) }]);
+    }
+    return triggers;
+  }
+
+  /** Every function's own least-privilege role: its Kafka triggers, the topics it publishes or manages, Redis. */
+  private addRoles(resources: Record<string, TemplateResource>, managed: ReadonlyMap<string, string[]>): void {
+    const { service } = this.serverless;
+    const naming = this.serverless.getProvider('aws').naming;
+    const arns = mskArns(String(this.settings.stageParameters?.mskClusterArn ?? ''));
+    const redis = this.redisIdentity();
+    const triggers = this.kafkaTriggers();
+    for (const name of service.getAllFunctions()) {
+      const fn = service.getFunction(name);
+      const access = kafkaAccessOf(name, triggers.get(name) ?? [], managed.get(naming.getLambdaLogicalId(name)) ?? []);
+      // `vpc: null` (public functions, lib/deploy/routes.ts) opts out of provider.vpc.
+      const inVpc = fn.vpc === null || fn.vpc === false ? false : Boolean(fn.vpc ?? service.provider.vpc);
+      resources[roleLogicalId(naming.getNormalizedFunctionName(name))] = functionRole({
+        deployedName: fn.name ?? name,
+        kafka: kafkaStatements(access, arns),
+        // Every function in the VPC but the topic provisioner uses Redis.
+        redis: redis && inVpc && access.manages.length === 0 ? redisStatements(redis) : [],
+        inVpc,
+      }) as unknown as TemplateResource;
+    }
+  }
+}
+
+/** The topics each provisioner function manages, by its logical id: what its `Custom::KafkaTopics` resources list. */
+function managedTopics(topicResources: readonly [string, TemplateResource][]): Map<string, string[]> {
+  const managed = new Map<string, string[]>();
+  for (const [, resource] of topicResources) {
+    const target = (resource.Properties?.ServiceToken as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+    const topics = (resource.Properties?.Topics as { name: string }[] | undefined) ?? [];
+    if (target) managed.set(target, [...(managed.get(target) ?? []), ...topics.map((t) => t.name)]);
+  }
+  return managed;
 }

@@ -2,7 +2,7 @@
  * A consumer group path parameter (`/dead-letters/{group}`), checked against the catalog.
  *
  * @example
- * const group = groupParameter(request);   // 'payment-service', or a 404 naming `group`
+ * const group = groupParameter(request);   // a group of the catalog, or a 404 naming `group`
  */
 import { z } from 'zod';
 import { consumerGroups } from '../../events/catalog';

@@ -6,13 +6,14 @@
  * Under serverless-offline (`IS_OFFLINE`) that check is not real — it decodes tokens without
  * verifying the signature, and a client may even inject claims with its
  * `sls-offline-authorizer-override` header — so the function verifies the bearer token itself
- * against the local dev key (lib/http/local-jwt.ts) and ignores the request context.
+ * against the local dev key (lib/http/local-jwt.ts, loaded only then) and ignores the request context.
  *
  * Never from a client-supplied header such as `X-Customer-ID`: anyone can send that.
  */
+
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { errorMessage } from '../errors';
 import { headerOf } from './headers';
-import { LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER, verifyLocalToken } from './local-jwt';
 import { HttpProblem } from './problem';
 import { scopesOf } from './scopes';
 
@@ -50,10 +51,12 @@ async function locallyVerifiedClaims(event: APIGatewayProxyEventV2, env: NodeJS.
   const header = headerOf(event, 'authorization');
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header.trim()) : null;
   if (!match?.[1]) throw unauthorized(LOCAL_TOKEN_HINT);
+  // Loaded here only: deployed bundles leave the local verifier and jose out (lib/deploy/esbuild-local-only.cjs).
+  const { LOCAL_JWT_AUDIENCE, LOCAL_JWT_ISSUER, verifyLocalToken }: typeof import('./local-jwt') = require('./local-jwt');
   try {
     return await verifyLocalToken(match[1], { issuer: env.JWT_ISSUER || LOCAL_JWT_ISSUER, audience: env.JWT_AUDIENCE || LOCAL_JWT_AUDIENCE });
   } catch (error) {
     // Locally the reason helps (expired, wrong audience, bad signature); it reveals nothing secret.
-    throw unauthorized(`Invalid token: ${(error as Error).message}`);
+    throw unauthorized(`Invalid token: ${errorMessage(error)}`);
   }
 }

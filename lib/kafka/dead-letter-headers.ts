@@ -9,7 +9,7 @@
  *
  * @example
  * const headers = deadLetterHeaders(headerPairs(message.headers), {
- *   error: 'Invalid order', errorClass: 'SchemaViolationError', group: 'payment-service', attempts: 1,
+ *   error: 'Invalid order', errorClass: 'SchemaViolationError', group: CONSUMER_GROUP.payment, attempts: 1,
  *   source: { topic: 'order.placed', partition: 2, offset: 41, timestamp: 1767268800000 },
  * });
  * const reason = deadLetterReasonOf(headersAsStrings(headers));   // { error: 'Invalid order', ... }

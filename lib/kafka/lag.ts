@@ -11,9 +11,9 @@
  * lag report (lib/local/offline-kafka/lag.ts) both read it.
  *
  * @example
- * const health = await consumerGroupHealth(admin, [{ group: 'page-views', topic: 'user.events' }]);
- * // [{ group: 'page-views', topic: 'user.events', lag: 12, deadLetters: 0, partitions: [...] }]
- * const partitions = await partitionLags(admin, 'page-views', 'user.events');
+ * const health = await consumerGroupHealth(admin, [{ group: CONSUMER_GROUP.pageViews, topic: 'user.events' }]);
+ * // [{ group: CONSUMER_GROUP.pageViews, topic: 'user.events', lag: 12, deadLetters: 0, partitions: [...] }]
+ * const partitions = await partitionLags(admin, CONSUMER_GROUP.pageViews, 'user.events');
  * // [{ partition: 0, committed: 40, end: 52, lag: 12 }, ...]
  */
 

@@ -8,7 +8,7 @@
  *
  * @example
  * try {
- *   await admin.fetchOffsets({ groupId: 'inventory-service', topics: ['order.placed'] });
+ *   await admin.fetchOffsets({ groupId: CONSUMER_GROUP.inventory, topics: ['order.placed'] });
  * } catch (error) {
  *   if (!isRetriable(error)) throw error;   // GROUP_LOAD_IN_PROGRESS is; TOPIC_AUTHORIZATION_FAILED is not
  * }

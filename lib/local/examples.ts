@@ -4,6 +4,8 @@
  * system and checks each answer. `<order_id>` and `<video_id>` stand for the ids the earlier
  * answers returned.
  */
+import { CONSUMER_GROUP, orderPlaced } from '../../events/catalog';
+
 export interface RouteExample {
   /** `METHOD /path` as in serverless.yml. */
   route: string;
@@ -21,6 +23,9 @@ export const TOKEN_COMMAND = 'TOKEN=$(npm run -s token -- --sub customer-42)';
 export const OPERATOR_TOKEN_COMMAND = 'OPERATOR=$(npm run -s token -- --sub ops-1 --scope kafka-lambda-system/operator)';
 
 const auth = '-H "authorization: Bearer $TOKEN"';
+// GET /orders/{id}: a step per consumer group of order.placed, the first one spelled out.
+const [firstStep, ...laterSteps] = orderPlaced.consumerGroups;
+const orderSteps = [`"${firstStep}":{"status":"reserved","at":…}`, ...laterSteps.map((group) => `"${group}":…`)].join(',');
 const json = "-H 'content-type: application/json'";
 
 export const ROUTE_EXAMPLES: RouteExample[] = [
@@ -32,8 +37,7 @@ export const ROUTE_EXAMPLES: RouteExample[] = [
   },
   {
     route: 'GET /orders/{id}',
-    answer:
-      '200 {"order_id":…,"total":59.98,"steps":{"inventory-service":{"status":"reserved","at":…},"payment-service":…,"email-service":…,"analytics-service":…}}',
+    answer: `200 {"order_id":…,"total":59.98,"steps":{${orderSteps}}}`,
     command: [`curl -s ${LOCAL_API}/orders/<order_id> ${auth}`],
   },
   {
@@ -52,15 +56,13 @@ export const ROUTE_EXAMPLES: RouteExample[] = [
   },
   {
     route: 'GET /dead-letters/{group}',
-    answer:
-      '200 {"group":"inventory-service","dead_letters":[{"offset":0,"error_class":…,"error":…,"source":…,"redriven":false,…}]}: the newest 50, each with why it failed',
-    command: [`curl -s ${LOCAL_API}/dead-letters/inventory-service -H "authorization: Bearer $OPERATOR"`],
+    answer: `200 {"group":"${CONSUMER_GROUP.inventory}","dead_letters":[{"offset":0,"error_class":…,"error":…,"source":…,"redriven":false,…}]}: the newest 50, each with why it failed`,
+    command: [`curl -s ${LOCAL_API}/dead-letters/${CONSUMER_GROUP.inventory} -H "authorization: Bearer $OPERATOR"`],
   },
   {
     route: 'POST /dead-letters/{group}/redrive',
-    answer:
-      '200 {"group":"inventory-service","redriven":[…],"already_redriven":[],"not_found":[]}: back on their topic for that group only, each once (or {"offsets":["0:3"]})',
-    command: [`curl -s -XPOST ${LOCAL_API}/dead-letters/inventory-service/redrive -H "authorization: Bearer $OPERATOR" ${json} -d '{"all":true}'`],
+    answer: `200 {"group":"${CONSUMER_GROUP.inventory}","redriven":[…],"already_redriven":[],"not_found":[]}: back on their topic for that group only, each once (or {"offsets":["0:3"]})`,
+    command: [`curl -s -XPOST ${LOCAL_API}/dead-letters/${CONSUMER_GROUP.inventory}/redrive -H "authorization: Bearer $OPERATOR" ${json} -d '{"all":true}'`],
   },
   {
     route: 'POST /videos',

@@ -12,8 +12,8 @@
  * republishes the same event id, which the group's idempotency skips: no effect twice.
  *
  * @example
- * const letters = await listDeadLetters('payment-service', { limit: 20 });
- * const report = await redriveDeadLetters('payment-service', { offsets: [4, 7] });
+ * const letters = await listDeadLetters(CONSUMER_GROUP.payment, { limit: 20 });
+ * const report = await redriveDeadLetters(CONSUMER_GROUP.payment, { offsets: [4, 7] });
  */
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage, Message } from 'kafkajs';

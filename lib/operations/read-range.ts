@@ -4,8 +4,8 @@
  * short-lived consumer group that commits nothing by itself.
  *
  * @example
- * const { low, high } = await watermarks('payment-service.dlq');
- * const { messages, consumer } = await readRange('payment-service.dlq-list-1', 'payment-service.dlq', low, high);
+ * const { low, high } = await watermarks(deadLetterTopicFor(CONSUMER_GROUP.payment));
+ * const { messages, consumer } = await readRange(`${CONSUMER_GROUP.payment}.dlq-list-1`, deadLetterTopicFor(CONSUMER_GROUP.payment), low, high);
  * await consumer.disconnect();
  */
 import type { Admin, KafkaMessage } from 'kafkajs';

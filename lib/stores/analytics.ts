@@ -10,8 +10,8 @@
  * {@link applyAggregateOnce} looks them up itself.
  *
  * @example
- * export const handler = kafkaBatchConsumer({ group: 'page-views', topic: userEvents }, aggregateOnce(pageViewCommands));
- * const { applied } = await applyAggregateOnce('page-views', items, pageViewCommands);
+ * export const handler = kafkaBatchConsumer({ group: CONSUMER_GROUP.pageViews, topic: userEvents }, aggregateOnce(pageViewCommands));
+ * const { applied } = await applyAggregateOnce(CONSUMER_GROUP.pageViews, items, pageViewCommands);
  * const pages = await analyticsStore.topPages(10);   // [{ path: '/home', views: 42 }, ...]
  */
 import type { UserEvent } from '../../events/catalog';

@@ -7,8 +7,8 @@
  * One MULTI per invocation (a handful of HINCRBYs); `LIVE_FIGURES=off` switches it off.
  *
  * @example
- * await liveFigures.record('payment-service', { received: 100, processed: 99, deadLettered: 1, failed: 0, skipped: 0, latenciesMs });
- * const view = await liveFigures.window([{ group: 'payment-service', topic: 'order.placed' }]);
+ * await liveFigures.record(CONSUMER_GROUP.payment, { received: 100, processed: 99, deadLettered: 1, failed: 0, skipped: 0, latenciesMs });
+ * const view = await liveFigures.window([{ group: CONSUMER_GROUP.payment, topic: 'order.placed' }]);
  */
 import { keyPrefix, redis } from './redis';
 

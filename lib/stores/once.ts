@@ -5,7 +5,7 @@
  * can never apply an effect twice or lose half of it.
  *
  * @example
- * await applyOnce('analytics-service', eventId, [['HINCRBY', key, 'orders', '1']]);
+ * await applyOnce(CONSUMER_GROUP.analytics, eventId, [['HINCRBY', key, 'orders', '1']]);
  */
 import { keyPrefix, redis } from './redis';
 

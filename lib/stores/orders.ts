@@ -7,8 +7,8 @@
  * effect, so the effect, the step and the applied marker are one atomic write.
  *
  * @example
- * await orderStore.reserveStock('inventory-service', order, eventId);
- * const view = await orderStore.get(order.order_id);   // { steps: { 'inventory-service': { status: 'reserved', at: '...' } }, ... }
+ * await orderStore.reserveStock(CONSUMER_GROUP.inventory, order, eventId);
+ * const view = await orderStore.get(order.order_id);   // { steps: { [group]: { status: 'reserved', at: '...' } }, ... }
  */
 import { z } from 'zod';
 import type { OrderPlaced } from '../../events/catalog';
@@ -87,24 +87,24 @@ export const orderStore = {
     ]);
   },
 
-  /** inventory-service: reserves every item's quantity (step `reserved`). */
+  /** The inventory step: reserves every item's quantity (step `reserved`). */
   async reserveStock(group: string, order: OrderPlaced, eventId: string): Promise<boolean> {
     const reservations = order.items.map((item): RedisCommand => ['HINCRBY', reservedStockKey(), item.product_id, item.quantity]);
     return orderStore.completeStep(group, order, eventId, 'reserved', reservations);
   },
 
-  /** payment-service: initiates the payment of the order's total (step `payment-initiated`). */
+  /** The payment step: initiates the payment of the order's total (step `payment-initiated`). */
   async initiatePayment(group: string, order: OrderPlaced, eventId: string): Promise<boolean> {
     const payment = { order_id: order.order_id, customer_id: order.customer_id, amount: order.total, status: 'initiated' };
     return orderStore.completeStep(group, order, eventId, 'payment-initiated', perOrderHash(paymentKey(order.order_id), payment));
   },
 
-  /** email-service: appends `confirmation` to the outbox of sent confirmations (step `confirmation-sent`). */
+  /** The e-mail step: appends `confirmation` to the outbox of sent confirmations (step `confirmation-sent`). */
   async recordConfirmation(group: string, order: OrderPlaced, eventId: string, confirmation: string): Promise<boolean> {
     return orderStore.completeStep(group, order, eventId, 'confirmation-sent', sentConfirmationCommands(confirmation));
   },
 
-  /** analytics-service: adds the order to the running totals of orders, items and revenue (step `counted`). */
+  /** The analytics step: adds the order to the running totals of orders, items and revenue (step `counted`). */
   async countOrder(group: string, order: OrderPlaced, eventId: string): Promise<boolean> {
     const items = order.items.reduce((sum, item) => sum + item.quantity, 0);
     return orderStore.completeStep(group, order, eventId, 'counted', [
@@ -114,7 +114,7 @@ export const orderStore = {
     ]);
   },
 
-  /** Orders per step reached, e.g. `[{ group: 'inventory-service', status: 'reserved', count: 12 }]`. */
+  /** Orders per step reached, e.g. `[{ group, status: 'reserved', count: 12 }]`. */
   async countBySteps(): Promise<{ group: string; status: string; count: number }[]> {
     const fields = await redis().hgetall(orderStepCountsKey());
     return Object.entries(fields)

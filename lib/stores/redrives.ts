@@ -3,8 +3,8 @@
  * redrive group (lib/operations/dead-letters.ts): kept until that prefix catches up with them.
  *
  * @example
- * await redriveStore.remember('payment-service', ['0:4', '0:7']);
- * const ids = await redriveStore.redriven('payment-service');   // Set { '0:4', '0:7' }
+ * await redriveStore.remember(CONSUMER_GROUP.payment, ['0:4', '0:7']);
+ * const ids = await redriveStore.redriven(CONSUMER_GROUP.payment);   // Set { '0:4', '0:7' }
  */
 import { DEAD_LETTER_RETENTION_MS } from '../../events/catalog';
 import { keyPrefix, redis } from './redis';

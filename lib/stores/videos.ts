@@ -10,7 +10,7 @@
  * `recordIndexed`); each is {@link videoStore.completeStep} with that step's results.
  *
  * @example
- * await videoStore.recordTranscode('transcode-service', eventId, upload, transcoded, uploadedAt);
+ * await videoStore.recordTranscode(CONSUMER_GROUP.transcode, eventId, upload, transcoded, uploadedAt);
  * const view = await videoStore.get(videoId);   // { status: 'transcoded', steps: { uploaded: '...', transcoded: '...' }, ... }
  */
 import { z } from 'zod';
@@ -100,7 +100,7 @@ export const videoStore = {
   },
 
   /**
-   * transcode-service: the renditions made (`transcoded`), plus the upload's own facts in case
+   * The transcode step: the renditions made (`transcoded`), plus the upload's own facts in case
    * POST /videos could not record them (`uploadedAt`: when it was uploaded).
    */
   async recordTranscode(group: string, eventId: string, upload: VideoUploaded, transcoded: VideoTranscoded, uploadedAt: string): Promise<boolean> {
@@ -113,12 +113,12 @@ export const videoStore = {
     ]);
   },
 
-  /** thumbnail-service: the video's thumbnail is made (`ready`). */
+  /** The thumbnail step: the video's thumbnail is made (`ready`). */
   async recordThumbnail(group: string, eventId: string, ready: VideoReady): Promise<boolean> {
     return videoStore.completeStep(group, eventId, ready, 'ready', { thumbnail_url: ready.thumbnail_url });
   },
 
-  /** search-index-service: the video joins its owner's index and the recent-videos index (`indexed`). */
+  /** The search-index step: the video joins its owner's index and the recent-videos index (`indexed`). */
   async recordIndexed(group: string, eventId: string, video: VideoReady): Promise<boolean> {
     return videoStore.completeStep(group, eventId, video, 'indexed', { thumbnail_url: video.thumbnail_url }, indexCommands(video));
   },

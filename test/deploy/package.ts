@@ -3,7 +3,7 @@
  * into a folder of its own, and returns the generated CloudFormation template.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -43,12 +43,24 @@ export interface PackageResult {
   template?: Template;
 }
 
+export interface PackageOptions {
+  /** Package a changed copy of serverless.yml (written next to it for the run, then removed). */
+  editConfig?: (serverlessYml: string) => string;
+}
+
 let runs = 0;
 
-export async function packageStage(stage: string, params: Record<string, string>): Promise<PackageResult> {
+export async function packageStage(stage: string, params: Record<string, string>, options: PackageOptions = {}): Promise<PackageResult> {
   const dir = mkdtempSync(join(tmpdir(), `sls-package-${stage}-`));
-  const work = `.local/esbuild-test-${process.pid}-${++runs}`;
+  const run = `${process.pid}-${++runs}`;
+  const work = `.local/esbuild-test-${run}`;
   const args = ['package', '--stage', stage, '--package', dir, ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`)];
+  // The copy sits in the service folder: its relative paths (handlers, plugins, files) stay valid.
+  const config = options.editConfig ? `serverless.test-${run}.yml` : undefined;
+  if (config && options.editConfig) {
+    writeFileSync(join(ROOT, config), options.editConfig(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')));
+    args.push('--config', config);
+  }
   try {
     const child = spawn(join(ROOT, 'node_modules/.bin/serverless'), args, {
       cwd: ROOT,
@@ -77,6 +89,7 @@ export async function packageStage(stage: string, params: Record<string, string>
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(join(ROOT, work), { recursive: true, force: true });
+    if (config) rmSync(join(ROOT, config), { force: true });
   }
 }
 

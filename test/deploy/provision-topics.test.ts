@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { Kafka, logLevel } from 'kafkajs';
 import { consumerGroups, DEAD_LETTER_RETENTION_MS, deadLetterTopicFor, EVENT_RETENTION_MS, topics } from '../../events/catalog';
-import { type CustomResourceResponse, handleTopicsResource } from '../../lib/deploy/topics-resource';
 import { type TopicSpec, topicSpecs } from '../../lib/kafka/topics';
+import { type CustomResourceResponse, handleTopicsResource } from '../../lib/kafka/topics-resource';
 import { type RunningBroker, startBroker } from '../../lib/local/broker';
 
 let broker: RunningBroker;

@@ -3,7 +3,8 @@
  * async function next to the module, with the module's exports in scope and a small preamble
  * declaring the free variables it uses (below), and type-checked with the project's settings.
  */
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { type DocExample, exampleModule, examplesOf, sourceFiles } from './doc-examples';
 
@@ -14,6 +15,14 @@ const ROOT = join(__dirname, '../..');
  * to the module) and `declare const` lines for the values it reads.
  */
 const PREAMBLE: Record<string, string> = {
+  'lib/deploy/consumer-groups.ts#1': `import type { ServerlessService, AwsNaming } from './serverless-types';
+import { mskTriggerEvents } from './trigger-events';
+declare const service: ServerlessService;
+declare const naming: AwsNaming;
+declare const serviceDir: string;`,
+  'lib/deploy/trigger-events.ts#1': `import type { ServerlessService, AwsNaming } from './serverless-types';
+declare const service: ServerlessService;
+declare const naming: AwsNaming;`,
   'lib/kafka/lambda-event.ts#1': 'declare const eventSourceArn: string;',
   'lib/local/offline-kafka/failure-policy.ts#1': 'declare const mapping: Parameters<typeof failurePolicy>[0];',
   'lib/local/offline-kafka/payload.ts#1':
@@ -118,6 +127,20 @@ declare const groups: { group: string; topic: string }[];`,
 
 const keyOf = (example: DocExample) => `${example.module}#${example.index}`;
 
+/** The catalog's names an example uses (group and topic names are written there once), imported unless the module or its preamble has them. */
+const CATALOG_NAMES = ['CONSUMER_GROUP', 'deadLetterTopicFor', 'orderPlaced', 'userEvents'];
+function catalogImports(example: DocExample): string {
+  const preamble = PREAMBLE[keyOf(example)] ?? '';
+  if (example.module === 'events/catalog.ts') return '';
+  const own = readFileSync(join(ROOT, example.module), 'utf8');
+  const used = CATALOG_NAMES.filter(
+    (name) => new RegExp(`\\b${name}\\b`).test(example.code) && !preamble.includes(name) && !new RegExp(`export (const|function) ${name}\\b`).test(own),
+  );
+  if (used.length === 0) return '';
+  const from = relative(dirname(join(ROOT, example.module)), join(ROOT, 'events/catalog')).replaceAll('\\', '/');
+  return `import { ${used.join(', ')} } from '${from.startsWith('.') ? from : `./${from}`}';\n`;
+}
+
 /** Type-checks each example (one program for all); the diagnostics of each, formatted. */
 function typeCheck(examples: DocExample[], preambleOf: (example: DocExample) => string): Map<string, string[]> {
   const parsed = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
@@ -158,7 +181,7 @@ const examples = sourceFiles(join(ROOT, 'lib')).flatMap((file) => examplesOf(fil
 let results: Map<string, string[]>;
 
 beforeAll(() => {
-  results = typeCheck(examples, (example) => PREAMBLE[keyOf(example)] ?? '');
+  results = typeCheck(examples, (example) => catalogImports(example) + (PREAMBLE[keyOf(example)] ?? ''));
 }, 120_000);
 
 test('lib/ has doc examples to check', () => {

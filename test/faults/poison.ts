@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Message } from 'kafkajs';
 import { parse } from 'yaml';
-import { deadLetterTopicFor, orderPlaced, userEvents } from '../../events/catalog';
+import { CONSUMER_GROUP, deadLetterTopicFor, orderPlaced, userEvents } from '../../events/catalog';
 import { DEAD_LETTER_HEADER } from '../../lib/kafka/dead-letter-headers';
 import { type KafkaRecordFilter, kafkaRecordFilter } from '../../lib/local/filter/kafka-record';
 import { readRecords } from '../support/kafka';
@@ -37,11 +37,16 @@ function groupFilters(): Map<string, KafkaRecordFilter> {
   const service = parse(readFileSync(join(__dirname, '../../serverless.yml'), 'utf8'), { merge: true }) as {
     functions: Record<string, { events?: { msk?: { consumerGroupId?: string; filterPatterns?: unknown[] } }[] }>;
   };
+  // `${self:custom.consumerGroup.<function>}`, resolved as serverless does: from the catalog.
+  const groupOf = (id: string) => {
+    const key = /^\$\{self:custom\.consumerGroup\.(\w+)\}$/.exec(id)?.[1];
+    return key && Object.hasOwn(CONSUMER_GROUP, key) ? CONSUMER_GROUP[key as keyof typeof CONSUMER_GROUP] : id;
+  };
   const filters = new Map<string, KafkaRecordFilter>();
   for (const fn of Object.values(service.functions)) {
     for (const { msk } of fn.events ?? []) {
       if (msk?.consumerGroupId && msk.filterPatterns?.length)
-        filters.set(msk.consumerGroupId, kafkaRecordFilter(msk.filterPatterns.map((p) => JSON.stringify(p))));
+        filters.set(groupOf(msk.consumerGroupId), kafkaRecordFilter(msk.filterPatterns.map((p) => JSON.stringify(p))));
     }
   }
   return filters;

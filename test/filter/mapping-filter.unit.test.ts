@@ -1,12 +1,13 @@
 /** A mapping's FilterCriteria as the local triggers read and apply it. */
 import type { KafkaMessage } from 'kafkajs';
-import { readMappings, type ServiceLike } from '../../lib/local/offline-kafka/config';
+import type { ServerlessService } from '../../lib/deploy/serverless-types';
+import { readMappings } from '../../lib/local/offline-kafka/config';
 import { FilteredBatch, mappingFilter } from '../../lib/local/offline-kafka/filtering';
 
 // osls's own naming helpers: logical ids are computed exactly as at deploy time.
 const naming = require('serverless/lib/plugins/aws/lib/naming.js');
 
-function service(msk: Record<string, unknown>, extensions: Record<string, { Properties: Record<string, unknown> }> = {}): ServiceLike {
+function service(msk: Record<string, unknown>, extensions: Record<string, { Properties: Record<string, unknown> }> = {}): ServerlessService {
   return {
     service: 'svc',
     provider: { stage: 'local', region: 'us-east-1', timeout: 10, environment: { KAFKA_BROKERS: '127.0.0.1:1111' } },

@@ -1,7 +1,8 @@
 /** Pure parts of the offline Kafka trigger: config reading, event building, result interpretation. */
 import type { KafkaMessage } from 'kafkajs';
+import type { ServerlessService } from '../../lib/deploy/serverless-types';
 import { buildEvent, type LambdaKafkaRecord, toLambdaRecord } from '../../lib/kafka/lambda-event';
-import { readMappings, type ServiceLike } from '../../lib/local/offline-kafka/config';
+import { readMappings } from '../../lib/local/offline-kafka/config';
 import { effectiveMaxRetries } from '../../lib/local/offline-kafka/failure-policy';
 import { envelopeSize, fitCount, recordSize } from '../../lib/local/offline-kafka/payload';
 import { interpret } from '../../lib/local/offline-kafka/result';
@@ -11,8 +12,8 @@ const naming = require('serverless/lib/plugins/aws/lib/naming.js');
 
 function service(
   functions: Record<string, { events: Record<string, unknown>[]; timeout?: number; environment?: Record<string, unknown> }>,
-  extra: Partial<ServiceLike> = {},
-): ServiceLike {
+  extra: Partial<ServerlessService> = {},
+): ServerlessService {
   return {
     service: 'svc',
     provider: { stage: 'local', region: 'us-east-1', timeout: 10, environment: { KAFKA_BROKERS: '127.0.0.1:1111' } },

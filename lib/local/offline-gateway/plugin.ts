@@ -6,23 +6,15 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type Serverless, serviceDirOf } from '../../deploy/serverless-types';
 import { type FrameworkLog, pluginLog } from '../plugin-log';
 import { importModule, offlineSourceDir, requireFromOffline } from '../serverless-offline';
 import { type HapiServer, hookGatewayOnStart } from './gateway';
 import { type OfflineLogUtils, quietOfflineLog } from './quiet-log';
 
 interface HttpApiEvent {
-  httpApi?: { method?: string; path?: string } | string;
-}
-
-interface ServerlessLike {
-  serviceDir?: string;
-  config?: { servicePath?: string };
-  service: {
-    custom?: Record<string, unknown>;
-    getAllFunctions(): string[];
-    getFunction(key: string): { events?: HttpApiEvent[] };
-  };
+  method?: string;
+  path?: string;
 }
 
 interface PluginUtils {
@@ -35,7 +27,7 @@ export class OfflineGatewayPlugin {
   private installed?: Promise<void>;
 
   constructor(
-    private readonly serverless: ServerlessLike,
+    private readonly serverless: Serverless,
     private readonly options: Record<string, unknown>,
     private readonly utils: PluginUtils = {},
   ) {
@@ -48,7 +40,7 @@ export class OfflineGatewayPlugin {
   }
 
   private async install(): Promise<void> {
-    const serviceDir = this.serverless.serviceDir ?? this.serverless.config?.servicePath ?? process.cwd();
+    const serviceDir = serviceDirOf(this.serverless);
     const log = pluginLog('[gateway]', this.utils.log);
     if (this.utils.log) {
       const offlineLog = (await importModule(pathToFileURL(join(offlineSourceDir(serviceDir), 'utils', 'log.js')).href)) as {
@@ -76,7 +68,7 @@ export class OfflineGatewayPlugin {
     const service = this.serverless.service;
     for (const key of service.getAllFunctions()) {
       for (const event of service.getFunction(key).events ?? []) {
-        const route = event.httpApi;
+        const route = event.httpApi as HttpApiEvent | string | undefined;
         if (typeof route === 'object' && route.method && route.path) routes.set(`${route.method.toUpperCase()} ${route.path}`, key);
       }
     }

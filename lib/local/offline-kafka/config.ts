@@ -4,30 +4,8 @@
  * `resources.extensions.<LogicalId>.Properties` (the same values CloudFormation deploys).
  */
 import { clusterNameToken } from '../../deploy/arns';
-
-/** The subset of the Serverless service object this plugin reads (variables already resolved). */
-export interface ServiceLike {
-  service: string;
-  provider: { stage?: string; region?: string; timeout?: number; environment?: Record<string, unknown> };
-  custom?: Record<string, unknown>;
-  resources?: { Parameters?: Record<string, { Default?: unknown }>; extensions?: Record<string, { Properties?: Record<string, unknown> }> };
-  getAllFunctions(): string[];
-  getFunction(key: string): FunctionLike;
-}
-
-export interface FunctionLike {
-  name?: string;
-  handler?: string;
-  timeout?: number;
-  environment?: Record<string, unknown>;
-  events?: Record<string, unknown>[];
-}
-
-/** The AWS naming helpers osls uses for logical ids (`serverless.getProvider('aws').naming`). */
-export interface NamingLike {
-  getMSKEventLogicalId(functionName: string, clusterName: string, topicName: string): string;
-  getKafkaEventLogicalId(functionName: string, topicName: string): string;
-}
+import type { ServerlessService } from '../../deploy/serverless-types';
+import { kafkaTriggerEvents, type TriggerNaming } from '../../deploy/trigger-events';
 
 export type StartingPosition = 'LATEST' | 'TRIM_HORIZON' | 'AT_TIMESTAMP';
 
@@ -88,7 +66,7 @@ const DEFAULT_BATCH_SIZE = 100;
 const DEFAULT_BATCHING_WINDOW_MS = 500;
 const DEFAULT_TIMEOUT_SECONDS = 6;
 
-export function pluginSettings(service: ServiceLike): PluginSettings {
+export function pluginSettings(service: ServerlessService): PluginSettings {
   const raw = (service.custom?.offlineKafka ?? {}) as Record<string, unknown>;
   return {
     enabled: raw.enabled === undefined ? true : toBoolean(raw.enabled),
@@ -102,57 +80,28 @@ export function pluginSettings(service: ServiceLike): PluginSettings {
 }
 
 /** Every Kafka mapping of the service, in function order. */
-export function readMappings(service: ServiceLike, naming: NamingLike, env: NodeJS.ProcessEnv = process.env): MappingConfig[] {
-  const mappings: MappingConfig[] = [];
+export function readMappings(service: ServerlessService, naming: TriggerNaming, env: NodeJS.ProcessEnv = process.env): MappingConfig[] {
   const stage = service.provider.stage ?? 'dev';
-  for (const functionKey of service.getAllFunctions()) {
-    const fn = service.getFunction(functionKey);
-    const functionName = fn.name ?? `${service.service}-${stage}-${functionKey}`;
-    const timeoutMs = toNumber(fn.timeout ?? service.provider.timeout, DEFAULT_TIMEOUT_SECONDS) * 1000;
+  return kafkaTriggerEvents(service, naming).map(({ kind, functionKey, fn, event, logicalId }) => {
     const environment = { ...(service.provider.environment ?? {}), ...(fn.environment ?? {}) };
-    for (const event of fn.events ?? []) {
-      if (event.msk) {
-        const msk = event.msk as Record<string, unknown>;
-        const topic = String(msk.topic);
-        const logicalId = naming.getMSKEventLogicalId(functionKey, clusterNameToken(msk.arn), topic);
-        mappings.push(
-          build({
-            functionKey,
-            functionName,
-            logicalId,
-            kind: 'msk',
-            eventSourceArn: resolveArn(msk.arn, service),
-            brokers: brokersFor(environment, env, undefined),
-            timeoutMs,
-            event: msk,
-            extension: extensionProperties(service, logicalId),
-          }),
-        );
-      } else if (event.kafka) {
-        const kafka = event.kafka as Record<string, unknown>;
-        const topic = String(kafka.topic);
-        const logicalId = naming.getKafkaEventLogicalId(functionKey, topic);
-        const extension = extensionProperties(service, logicalId);
-        // The kafka event has its own option for the destination; an extension wins like in CloudFormation.
-        if (kafka.onFailureDestination && !extension.DestinationConfig) {
-          extension.DestinationConfig = { OnFailure: { Destination: kafka.onFailureDestination } };
-        }
-        mappings.push(
-          build({
-            functionKey,
-            functionName,
-            logicalId,
-            kind: 'kafka',
-            brokers: brokersFor(environment, env, Array.isArray(kafka.bootstrapServers) ? kafka.bootstrapServers.map(String) : undefined),
-            timeoutMs,
-            event: kafka,
-            extension,
-          }),
-        );
-      }
+    const extension = extensionProperties(service, logicalId);
+    // The kafka event has its own option for the destination; an extension wins like in CloudFormation.
+    if (kind === 'kafka' && event.onFailureDestination && !extension.DestinationConfig) {
+      extension.DestinationConfig = { OnFailure: { Destination: event.onFailureDestination } };
     }
-  }
-  return mappings;
+    const eventServers = kind === 'kafka' && Array.isArray(event.bootstrapServers) ? event.bootstrapServers.map(String) : undefined;
+    return build({
+      functionKey,
+      functionName: fn.name ?? `${service.service}-${stage}-${functionKey}`,
+      logicalId,
+      kind,
+      eventSourceArn: kind === 'msk' ? resolveArn(event.arn, service) : undefined,
+      brokers: brokersFor(environment, env, eventServers),
+      timeoutMs: toNumber(fn.timeout ?? service.provider.timeout, DEFAULT_TIMEOUT_SECONDS) * 1000,
+      event,
+      extension,
+    });
+  });
 }
 
 function build(
@@ -211,12 +160,12 @@ function filterPatterns(criteria: unknown, eventPatterns: unknown): string[] {
   return Array.isArray(eventPatterns) ? eventPatterns.map((pattern) => JSON.stringify(pattern)) : [];
 }
 
-function extensionProperties(service: ServiceLike, logicalId: string): Record<string, unknown> {
+function extensionProperties(service: ServerlessService, logicalId: string): Record<string, unknown> {
   return { ...(service.resources?.extensions?.[logicalId]?.Properties ?? {}) };
 }
 
 /** A literal ARN, or a `Ref` to a template Parameter (its Default); anything else gets a placeholder ARN. */
-function resolveArn(arn: unknown, service: ServiceLike): string {
+export function resolveArn(arn: unknown, service: ServerlessService): string {
   if (typeof arn === 'string') return arn;
   const object = (arn ?? {}) as Record<string, unknown>;
   const region = service.provider.region ?? 'us-east-1';

@@ -11,6 +11,7 @@
 import http from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type Serverless, serviceDirOf } from '../../deploy/serverless-types';
 import { errorMessage } from '../../errors';
 import { importModule, offlineSourceDir } from '../serverless-offline';
 
@@ -99,13 +100,8 @@ interface OfflineLambda {
  * serverless-offline's Lambda class for `functionKeys`, created with the options serverless-offline
  * itself uses (its defaults, then `custom.serverless-offline`, then the CLI options).
  */
-export async function lambdaApiInvoker(
-  serverless: { serviceDir?: string; config?: { servicePath?: string }; service: { custom?: Record<string, unknown>; getFunction(key: string): unknown } },
-  cliOptions: Record<string, unknown>,
-  functionKeys: string[],
-): Promise<Invoker> {
-  const serviceDir = serverless.serviceDir ?? serverless.config?.servicePath ?? process.cwd();
-  const source = offlineSourceDir(serviceDir);
+export async function lambdaApiInvoker(serverless: Serverless, cliOptions: Record<string, unknown>, functionKeys: string[]): Promise<Invoker> {
+  const source = offlineSourceDir(serviceDirOf(serverless));
   const resolved = join(source, 'lambda', 'index.js');
   const { default: Lambda } = (await importModule(pathToFileURL(resolved).href)) as { default: new (sls: unknown, options: unknown) => OfflineLambda };
   const { default: defaults } = (await importModule(pathToFileURL(join(source, 'config', 'defaultOptions.js')).href)) as {

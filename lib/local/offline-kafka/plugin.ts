@@ -20,21 +20,15 @@
  */
 import net from 'node:net';
 import { type Admin, Kafka, type Producer } from 'kafkajs';
+import type { Serverless } from '../../deploy/serverless-types';
 import { asError, errorMessage } from '../../errors';
 import { kafkajsLogging } from '../../kafka/log';
 import { ensureTopics, type TopicSpec, topicSpecs } from '../../kafka/topics';
 import { type FrameworkLog, kafkaLogOf, type PluginLog, pluginLog } from '../plugin-log';
-import { type MappingConfig, type NamingLike, pluginSettings, readMappings, type ServiceLike } from './config';
+import { type MappingConfig, pluginSettings, readMappings } from './config';
 import { httpInvoker, type Invoker, type InvokeTarget, lambdaApiInvoker } from './invoke';
 import { LagReporter } from './lag';
 import { MappingPoller } from './poller';
-
-interface ServerlessLike {
-  service: ServiceLike;
-  serviceDir?: string;
-  config?: { servicePath?: string };
-  getProvider(name: 'aws'): { naming: NamingLike };
-}
 
 interface PluginUtils {
   log?: FrameworkLog;
@@ -60,7 +54,7 @@ export class OfflineKafkaPlugin {
   private readonly out: PluginLog;
 
   constructor(
-    private readonly serverless: ServerlessLike,
+    private readonly serverless: Serverless,
     private readonly options: Record<string, unknown>,
     utils: PluginUtils = {},
   ) {
@@ -176,7 +170,7 @@ export class OfflineKafkaPlugin {
   private async createInvoker(mode: 'lambda' | 'http', functionKeys: string[]): Promise<Invoker> {
     if (mode === 'lambda') {
       try {
-        return await lambdaApiInvoker(this.serverless as never, this.options, functionKeys);
+        return await lambdaApiInvoker(this.serverless, this.options, functionKeys);
       } catch (error) {
         this.log(`serverless-offline's Lambda API is not usable (${errorMessage(error)}); invoking over HTTP instead`);
       }

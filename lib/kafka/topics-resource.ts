@@ -14,7 +14,7 @@ import { request as httpsRequest } from 'node:https';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
-import { provision, type TopicReport } from '../kafka/topics';
+import { provision, type TopicReport } from './topics';
 
 /** What CloudFormation is told (the body PUT to the event's ResponseURL). */
 export interface CustomResourceResponse {
