@@ -43,6 +43,7 @@ import { type PollerConfig, pollerProblems, withPollerGroup } from './pollers';
 import { applyRouteAccess, checkRoutesAuthorized, type RouteSettings, scopeOperatorRoutes } from './routes';
 import { type Serverless, type ServerlessFunction, type ServerlessService, serviceDirOf, type TemplateResource } from './serverless-types';
 import { checkStageParams, LOCAL_STAGE, rawStageParams } from './stage';
+import { layerTracing } from './tracing';
 import { checkFunctionTransport } from './transport';
 import { mskTriggerEvents } from './trigger-events';
 
@@ -58,6 +59,8 @@ interface DeploySettings extends RouteSettings {
   stageParameters?: Record<string, unknown>;
   pollerGroupName?: unknown;
   monitoring?: Record<string, unknown>;
+  /** The ADOT Lambda layer version ARN that exports spans on AWS (lib/deploy/tracing.ts); empty: none. */
+  otelLayerArn?: unknown;
 }
 
 /** Logical id of a function's generated execution role. */
@@ -223,6 +226,25 @@ export class DeployPlugin {
     this.pinClusterParameter();
     if (this.stage !== LOCAL_STAGE) checkFunctionTransport(resources);
     this.addMonitoring(resources);
+    this.addTracingLayer(resources);
+  }
+
+  /** With `otelLayerArn`: every function gets the ADOT layer, its wrapper and settings, and its role the X-Ray write actions. */
+  private addTracingLayer(resources: Record<string, TemplateResource>): void {
+    const tracing = layerTracing(typeof this.settings.otelLayerArn === 'string' ? this.settings.otelLayerArn : undefined);
+    if (!tracing || this.stage === LOCAL_STAGE) return;
+    for (const resource of Object.values(resources)) {
+      const properties = resource.Properties;
+      if (!properties) continue;
+      if (resource.Type === 'AWS::Lambda::Function') {
+        properties.Layers = [...((properties.Layers as unknown[] | undefined) ?? []), ...tracing.layers];
+        const environment = (properties.Environment ?? {}) as { Variables?: Record<string, unknown> };
+        properties.Environment = { ...environment, Variables: { ...environment.Variables, ...tracing.environment } };
+      } else if (resource.Type === 'AWS::IAM::Role') {
+        const policies = (properties.Policies ?? []) as { PolicyDocument: { Statement: unknown[] } }[];
+        policies[0]?.PolicyDocument.Statement.push(...tracing.statements);
+      }
+    }
   }
 
   /**

@@ -31,11 +31,12 @@ const PUBLIC_ROUTES = new Set(['GET /health', 'GET /dashboard']);
 const PUBLIC_FUNCTIONS = new Set(['health', 'dashboard']);
 const OPERATOR_ROUTE_KEYS = new Set(OPERATOR_ROUTES);
 const ALARM_EMAIL = 'ops@example.com';
+const OTEL_LAYER = 'arn:aws:lambda:eu-west-1:615299751070:layer:AWSOpenTelemetryDistroJs:8';
 
 let template: Template;
 
 beforeAll(async () => {
-  const result = await packageStage('dev', { ...CLOUD_PARAMS, alarmEmail: ALARM_EMAIL });
+  const result = await packageStage('dev', { ...CLOUD_PARAMS, alarmEmail: ALARM_EMAIL, otelLayerArn: OTEL_LAYER });
   if (result.code !== 0 || !result.template) throw new Error(`serverless package failed:\n${result.output}`);
   template = result.template;
 }, 180_000);
@@ -396,5 +397,21 @@ describe('alarms and dashboard, generated from the catalog', () => {
       expect({ group, titles }).toEqual({ group, titles: ['lag (records)', 'records/s', 'dead letters', 'batch duration (ms)'] });
     }
     expect(JSON.stringify(body)).toContain(functionOf('inventory-service'));
+  });
+});
+
+describe('traces exported on AWS (otelLayerArn)', () => {
+  it('gives every function the ADOT layer and its wrapper, keeps our own Kafka propagation, and lets each role write spans', () => {
+    for (const [, fn] of functions()) {
+      const name = shortName(fn);
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect({ name, layers: fn.Properties.Layers }).toEqual({ name, layers: [OTEL_LAYER] });
+      expect({ name, wrapper: variables.AWS_LAMBDA_EXEC_WRAPPER, disabled: variables.OTEL_NODE_DISABLED_INSTRUMENTATIONS }).toEqual({
+        name,
+        wrapper: '/opt/otel-instrument',
+        disabled: 'kafkajs',
+      });
+      expect({ name, xray: grants(statementsOf(fn), ['xray']) }).toEqual({ name, xray: expect.arrayContaining(['xray:PutTraceSegments *']) });
+    }
   });
 });
