@@ -7,11 +7,11 @@
  * Redis and Kafka are read in parallel; if Kafka cannot be asked within a few seconds the groups
  * come back with `lag: null` and an `error`, and the rest of the answer still arrives.
  */
-import type { Admin } from 'kafkajs';
 import { deadLetterTopicFor, topics } from '../events/catalog';
 import { errorMessage } from '../lib/errors';
 import { httpApi, json } from '../lib/http/api';
 import { kafka } from '../lib/kafka/client';
+import { containerConnection } from '../lib/kafka/connection';
 import { consumerGroupHealth, type GroupHealth } from '../lib/kafka/lag';
 import { log } from '../lib/log';
 import { analyticsStore } from '../lib/stores/analytics';
@@ -27,32 +27,17 @@ const TOP = 10;
 /** Every consumer group of the catalog with the topic it reads. */
 export const groupsToWatch = topics.flatMap((topic) => topic.consumerGroups.map((group) => ({ group, topic: topic.name })));
 
-let adminReady: Promise<Admin> | undefined;
-
-/** The container's admin client, connected on first use and rebuilt after a failure. */
-function admin(): Promise<Admin> {
-  adminReady ??= (async () => {
-    const client = kafka().admin();
-    await client.connect();
-    return client;
-  })().catch((error) => {
-    adminReady = undefined;
-    throw error;
-  });
-  return adminReady;
-}
+const statsAdmin = containerConnection(() => kafka().admin());
 
 /** Disconnects the container's admin client (tests and graceful shutdown). */
-export async function disconnectStatsAdmin(): Promise<void> {
-  const current = adminReady;
-  adminReady = undefined;
-  if (current) await (await current.catch(() => undefined))?.disconnect();
+export function disconnectStatsAdmin(): Promise<void> {
+  return statsAdmin.close();
 }
 
 async function groupHealth(): Promise<GroupHealth[]> {
   try {
     return await withTimeout(
-      admin().then((client) => consumerGroupHealth(client, groupsToWatch)),
+      statsAdmin.get().then((client) => consumerGroupHealth(client, groupsToWatch)),
       KAFKA_BUDGET_MS,
       'no answer from Kafka',
     );

@@ -21,6 +21,7 @@ import { recordPublish } from '../telemetry/metrics';
 import { activeContext, endSpan, kafkaAttributes, traceHeaders, tracer } from '../telemetry/trace';
 import { withTimeout } from '../timeout';
 import { kafka } from './client';
+import { containerConnection } from './connection';
 import { KafkaUnavailableError } from './errors';
 import { eventHeaders } from './headers';
 import { isConnectionFailure } from './retriable';
@@ -58,25 +59,12 @@ export const PRODUCER_CONFIG: ProducerConfig = {
   retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
 };
 
-let producerReady: Promise<Producer> | undefined;
-
-function producer(): Promise<Producer> {
-  producerReady ??= (async () => {
-    const p = kafka().producer(PRODUCER_CONFIG);
-    await p.connect();
-    return p;
-  })().catch((error) => {
-    producerReady = undefined;
-    throw error;
-  });
-  return producerReady;
-}
+const containerProducer = containerConnection(() => kafka().producer(PRODUCER_CONFIG));
+const producer = () => containerProducer.get();
 
 /** Disconnects the container's producer (tests and graceful shutdown). */
-export async function disconnectProducer(): Promise<void> {
-  const current = producerReady;
-  producerReady = undefined;
-  if (current) await (await current.catch(() => undefined))?.disconnect();
+export function disconnectProducer(): Promise<void> {
+  return containerProducer.close();
 }
 
 /**

@@ -11,61 +11,30 @@ import { HEADER } from '../../lib/kafka/headers';
 import type { RawKafkaRecord } from '../../lib/kafka/lambda-event';
 import { disconnectProducer, type Published, publishAll, sendMessages } from '../../lib/kafka/publisher';
 import { listDeadLetters, redriveDeadLetters } from '../../lib/operations/dead-letters';
+import { readRange } from '../../lib/operations/read-range';
 import { applyOnce } from '../../lib/stores/once';
 import { closeRedis, keyPrefix, redis } from '../../lib/stores/redis';
-import { context, fromKafka, mskEvent, order } from './support';
+import { context, fromKafka, mskEvent, order, suiteKafka } from './support';
 
 const TOPIC = orderPlaced.name;
-let admin: Admin;
-let kafka: Kafka;
-
-beforeAll(async () => {
-  kafka = new Kafka({ brokers: (process.env.KAFKA_BROKERS as string).split(','), logLevel: logLevel.NOTHING });
-  admin = kafka.admin();
-  await admin.connect();
-});
-
-afterAll(async () => {
-  await admin.disconnect();
-  await disconnectProducer();
-  await closeRedis();
-});
+const suite = suiteKafka();
 
 /** A fresh consumer group with its dead-letter topic. */
 async function newGroup(name: string): Promise<string> {
   const group = `${name}-${randomUUID().slice(0, 8)}`;
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: `${group}.dlq`, numPartitions: 1, replicationFactor: 1 }] });
+  await suite.admin.createTopics({ waitForLeaders: true, topics: [{ topic: `${group}.dlq`, numPartitions: 1, replicationFactor: 1 }] });
   return group;
 }
 
 async function highWatermarks(topic: string): Promise<Map<number, number>> {
-  return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
+  return new Map((await suite.admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
 }
 
 /** Reads `topic` from `since` to its current end and returns the records whose ce_id is in `ids`, as Lambda would deliver them. */
 async function readBack(topic: string, since: Map<number, number>, ids: Set<string>): Promise<RawKafkaRecord[]> {
   const until = await highWatermarks(topic);
-  const pending = new Set([...until].filter(([p, high]) => high > (since.get(p) ?? 0)).map(([p]) => p));
-  const found: { partition: number; message: KafkaMessage }[] = [];
-  if (pending.size > 0) {
-    const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 200 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      consumer
-        .run({
-          autoCommit: false,
-          eachMessage: async ({ partition, message }) => {
-            const offset = Number(message.offset);
-            if (offset >= (since.get(partition) ?? 0) && offset < (until.get(partition) ?? 0)) found.push({ partition, message });
-            if (offset >= (until.get(partition) ?? 0) - 1 && pending.delete(partition) && pending.size === 0) resolve();
-          },
-        })
-        .catch(reject);
-      for (const [partition, offset] of since) if (pending.has(partition)) consumer.seek({ topic, partition, offset: String(offset) });
-    });
-    await consumer.disconnect();
-  }
+  const { messages: found, consumer } = await readRange(`reader-${randomUUID()}`, topic, since, until);
+  await consumer.disconnect();
   return found
     .filter(({ message }) => ids.has(String(message.headers?.[HEADER.id])))
     .sort((a, b) => a.partition - b.partition || Number(a.message.offset) - Number(b.message.offset))
@@ -266,7 +235,7 @@ describe('consumer runtime with a real broker and Redis', () => {
     const back = await readBack(TOPIC, beforeRedrive, new Set(published.map((p) => p.eventId)));
     expect(back.map(idOf).sort()).toEqual(published.map((p) => p.eventId).sort());
     expect((await listDeadLetters(group)).every((l) => l.redriven)).toBe(true);
-    const committed = await admin.fetchOffsets({ groupId: `${group}.dlq-redrive`, topics: [`${group}.dlq`] });
+    const committed = await suite.admin.fetchOffsets({ groupId: `${group}.dlq-redrive`, topics: [`${group}.dlq`] });
     expect(committed[0]?.partitions[0]?.offset).toBe(String((letters[2]?.offset as number) + 1));
   });
 });

@@ -1,10 +1,12 @@
 /** Builders for AWS-shaped Kafka events and contexts, shared by the consumer tests. */
 import { randomUUID } from 'node:crypto';
 import type { Context, MSKEvent } from 'aws-lambda';
-import type { KafkaMessage } from 'kafkajs';
+import { type Admin, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import type { z } from 'zod';
 import type { OrderPlaced, TopicDefinition } from '../../events/catalog';
 import { partitionKey, type RawKafkaRecord } from '../../lib/kafka/lambda-event';
+import { disconnectProducer } from '../../lib/kafka/publisher';
+import { closeRedis } from '../../lib/stores/redis';
 
 /** A catalog-like topic for fixtures whose topic is not in the catalog (e.g. AWS's `mytopic`). */
 export function testTopic<S extends z.ZodType>(name: string, schema: S): TopicDefinition<S> {
@@ -96,4 +98,20 @@ export function fromKafka(topic: string, partition: number, message: KafkaMessag
     value: message.value ? message.value.toString('base64') : null,
     headers,
   };
+}
+
+/** The suite's own Kafka client and connected admin, made in beforeAll; afterAll closes them and the runtime's producer and Redis. */
+export function suiteKafka(): { kafka: Kafka; admin: Admin } {
+  const suite = {} as { kafka: Kafka; admin: Admin };
+  beforeAll(async () => {
+    suite.kafka = new Kafka({ brokers: (process.env.KAFKA_BROKERS as string).split(','), logLevel: logLevel.NOTHING });
+    suite.admin = suite.kafka.admin();
+    await suite.admin.connect();
+  });
+  afterAll(async () => {
+    await suite.admin?.disconnect();
+    await disconnectProducer();
+    await closeRedis();
+  });
+  return suite;
 }

@@ -18,23 +18,10 @@ import { listDeadLetters } from '../../lib/operations/dead-letters';
 import { APPLIED_MARKER_TTL_SECONDS, appliedKey, applyAllOnce, applyOnce } from '../../lib/stores/once';
 import { closeRedis, keyPrefix, redis } from '../../lib/stores/redis';
 import { mskEventOf, readRecords, testKafka } from '../support/kafka';
-import { context, testTopic } from './support';
+import { context, suiteKafka, testTopic } from './support';
 
 const PARTITIONS = 2;
-let kafka: Kafka;
-let admin: Admin;
-
-beforeAll(async () => {
-  kafka = new Kafka({ brokers: (process.env.KAFKA_BROKERS as string).split(','), logLevel: logLevel.NOTHING });
-  admin = kafka.admin();
-  await admin.connect();
-});
-
-afterAll(async () => {
-  await admin.disconnect();
-  await disconnectProducer();
-  await closeRedis();
-});
+const suite = suiteKafka();
 
 afterEach(() => {
   jest.restoreAllMocks();
@@ -44,7 +31,7 @@ afterEach(() => {
 async function scope(name: string) {
   const id = `${name}-${randomUUID().slice(0, 8)}`;
   await createTopic(id);
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: `${id}.dlq`, numPartitions: 1, replicationFactor: 1 }] });
+  await suite.admin.createTopics({ waitForLeaders: true, topics: [{ topic: `${id}.dlq`, numPartitions: 1, replicationFactor: 1 }] });
   return { topic: testTopic(id, userEvents.schema), group: id, counts: `${keyPrefix()}${id}:views` };
 }
 
@@ -52,7 +39,7 @@ async function scope(name: string) {
 async function createTopic(topic: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      if (await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }] })) return;
+      if (await suite.admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }] })) return;
     } catch (error) {
       if (attempt >= 50) throw error;
     }
@@ -67,7 +54,7 @@ function view(i: number): UserEvent {
 
 /** Produces `values` with a plain kafkajs producer and no headers at all (as Kafka Connect or a CLI would), record i to partition i % PARTITIONS. */
 async function produceRaw(topic: string, values: (string | null)[], headers?: IHeaders): Promise<void> {
-  const producer = kafka.producer();
+  const producer = suite.kafka.producer();
   await producer.connect();
   try {
     await producer.send({
@@ -110,7 +97,7 @@ describe('a topic deleted and created again', () => {
     expect(await consumer(first.event(), context())).toStrictEqual({ batchItemFailures: [] });
     expect(applied).toBe(values.length);
 
-    await admin.deleteTopics({ topics: [topic.name] });
+    await suite.admin.deleteTopics({ topics: [topic.name] });
     await createTopic(topic.name);
     await produceRaw(topic.name, values);
     const second = await batchOf(topic.name);
