@@ -31,13 +31,25 @@ import {
   type SpanContext,
   SpanStatusCode,
   TraceFlags,
+  type Tracer,
+  type TracerProvider,
   trace,
 } from '@opentelemetry/api';
 
 export const TRACE_HEADER = { parent: 'traceparent', state: 'tracestate' } as const;
 
-/** The instrumentation scope of every span of this system. */
-export const tracer = () => trace.getTracer('kafka-lambda-system');
+let tracerOf: { provider: TracerProvider; tracer: Tracer } | undefined;
+
+/**
+ * The instrumentation scope of every span of this system. Kept per global provider: asking the API
+ * per span would make a new proxy tracer each time while no SDK is registered, and a proxy follows
+ * an SDK registered later, but not one registered after `trace.disable()` (tests, benchmarks).
+ */
+export function tracer(): Tracer {
+  const provider = trace.getTracerProvider();
+  if (tracerOf?.provider !== provider) tracerOf = { provider, tracer: provider.getTracer('kafka-lambda-system') };
+  return tracerOf.tracer;
+}
 
 const current = new AsyncLocalStorage<Context>();
 
