@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SpanKind, trace } from '@opentelemetry/api';
-import { type Message, Partitioners, type Producer, type ProducerConfig, type RecordMetadata } from 'kafkajs';
+import { type Message, Partitioners, type ProducerConfig, type RecordMetadata } from 'kafkajs';
 import type { EventOf, TopicDefinition } from '../../events/catalog';
 import { config } from '../config';
 import { errorMessage } from '../errors';

@@ -4,16 +4,15 @@
  * them. Every test uses its own consumer groups and event ids; topics are shared across the run.
  */
 import { randomUUID } from 'node:crypto';
-import { type Admin, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { orderPlaced } from '../../events/catalog';
 import { kafkaConsumer, NonRetryableError, RetryableError } from '../../lib/consumer/index';
 import { HEADER } from '../../lib/kafka/headers';
 import type { RawKafkaRecord } from '../../lib/kafka/lambda-event';
-import { disconnectProducer, type Published, publishAll, sendMessages } from '../../lib/kafka/publisher';
+import { type Published, publishAll, sendMessages } from '../../lib/kafka/publisher';
 import { listDeadLetters, redriveDeadLetters } from '../../lib/operations/dead-letters';
 import { readRange } from '../../lib/operations/read-range';
 import { applyOnce } from '../../lib/stores/once';
-import { closeRedis, keyPrefix, redis } from '../../lib/stores/redis';
+import { keyPrefix, redis } from '../../lib/stores/redis';
 import { context, fromKafka, mskEvent, order, suiteKafka } from './support';
 
 const TOPIC = orderPlaced.name;

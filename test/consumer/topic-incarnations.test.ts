@@ -6,17 +6,16 @@
  * Every test has its own topic, consumer group and Redis keys.
  */
 import { randomUUID } from 'node:crypto';
-import { type Admin, type IHeaders, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import type { IHeaders, KafkaMessage } from 'kafkajs';
 import { type UserEvent, userEvents } from '../../events/catalog';
 import { decodeRecord } from '../../lib/consumer/decode';
 import { type BatchSummary, kafkaBatchConsumer, kafkaConsumer } from '../../lib/consumer/index';
 import { legacyFallbackEventId } from '../../lib/consumer/record-id';
 import type { RawKafkaRecord } from '../../lib/kafka/lambda-event';
-import { disconnectProducer } from '../../lib/kafka/publisher';
 import { log } from '../../lib/log';
 import { listDeadLetters } from '../../lib/operations/dead-letters';
 import { APPLIED_MARKER_TTL_SECONDS, appliedKey, applyAllOnce, applyOnce } from '../../lib/stores/once';
-import { closeRedis, keyPrefix, redis } from '../../lib/stores/redis';
+import { keyPrefix, redis } from '../../lib/stores/redis';
 import { mskEventOf, readRecords, testKafka } from '../support/kafka';
 import { context, suiteKafka, testTopic } from './support';
 

@@ -15,6 +15,7 @@ const ROOT = join(__dirname, '../..');
  * to the module) and `declare const` lines for the values it reads.
  */
 const PREAMBLE: Record<string, string> = {
+  'lib/kafka/connection.ts#1': "import { kafka } from './client';",
   'lib/deploy/consumer-groups.ts#1': `import type { ServerlessService, AwsNaming } from './serverless-types';
 import { mskTriggerEvents } from './trigger-events';
 declare const service: ServerlessService;
