@@ -5,9 +5,10 @@
  * `npm run bench` then runs bench/consumer-runtime.ts and bench/local-trigger.ts (separate processes).
  *
  * Order: cold start first (no servers running, so module init times are not disturbed by them),
- * then ingest, Kafka's ProducerPerformance (its baseline is the ingest figure), end to end
+ * then ingest, Kafka's ProducerPerformance (its baseline is the ingest figure), the backlog drain, end to end
  * (restarts serverless offline with the AWS default batching window, so it goes last).
  */
+import { run as backlogDrain } from './backlog-drain';
 import { run as coldStart } from './cold-start';
 import { run as endToEnd } from './end-to-end';
 import { run as ingest } from './ingest';
@@ -18,6 +19,7 @@ const BENCHES: [string, () => Promise<void>][] = [
   ['cold start', coldStart],
   ['ingest', ingest],
   ['producer performance', producerPerformance],
+  ['backlog drain', backlogDrain],
   ['end to end', endToEnd],
 ];
 

@@ -88,16 +88,30 @@ export async function restartOffline(target: LocalSystem, extraArgs: string[]): 
   await target.offline?.stop(15_000);
   target.offline = undefined;
   extraOffline ??= { dir: mkdtempSync(join(tmpdir(), 'bench-offline-')) };
+  // BENCH_PROF_DIR=<dir>: CPU profiles of the offline process and its worker threads, for `--cpu-prof` analysis.
+  const profile = process.env.BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR}`] : [];
   target.offline = spawnTied(
     'node',
-    [SERVERLESS, 'offline', 'start', '--stage', 'local', '--httpPort', String(target.httpPort), '--lambdaPort', String(target.lambdaPort), ...extraArgs],
+    [
+      ...profile,
+      SERVERLESS,
+      'offline',
+      'start',
+      '--stage',
+      'local',
+      '--httpPort',
+      String(target.httpPort),
+      '--lambdaPort',
+      String(target.lambdaPort),
+      ...extraArgs,
+    ],
     {
       cwd: ROOT,
       env: {
         ...process.env,
         KAFKA_BROKERS: target.kafkaBrokers,
         REDIS_URL: target.redisUrl,
-        LOG_LEVEL: 'WARN',
+        LOG_LEVEL: process.env.BENCH_OFFLINE_LOG_LEVEL ?? 'WARN',
         ESBUILD_WORK_FOLDER: join(extraOffline.dir, 'esbuild'),
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',

@@ -34,7 +34,7 @@
  * for clocks that disagree. A marker of an earlier incarnation of the topic (the data loss of
  * issue 15) was written before the new record was produced, and is ignored. The check costs one
  * PTTL per record without `ce_id` and matters only until the old markers expire (21 days after
- * the deploy); then it finds nothing and can be removed with `legacyFallbackEventId`.
+ * the deploy); then it finds nothing (one multi-key EXISTS per chunk) and can be removed with `legacyFallbackEventId`.
  *
  * Why not @aws-lambda-powertools/idempotency (evaluated, v2.35.0; it has a Redis persistence layer):
  * - its Redis layer needs `@redis/client` or valkey-glide, a second client next to our ioredis, and
@@ -54,6 +54,7 @@
  * await session.finish();                       // flush markers, release leases
  */
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { errorMessage } from '../errors';
 import { log } from '../log';
 import { APPLIED_MARKER_TTL_SECONDS, appliedKey, MARKER_WITHOUT_DIGEST } from '../stores/once';
@@ -83,70 +84,83 @@ export function leaseKey(group: string, eventId: string): string {
   return `${keyPrefix()}lease:${group}:${eventId}`;
 }
 
-// ARGV: applied-key prefix, lease-key prefix, token, lease TTL ms, marker TTL ms, clock skew ms, n,
-// then n event ids, then for each event with an old-form id: its index (1-based), old id, timestamp ms.
-// Per id: the applied marker's value (a string) when applied, 0 lease acquired (or already ours),
-// 2 held by someone else. One native multi-key EXISTS first: in the usual batch no event is applied
-// yet, and per-key reads are skipped. An old-form marker counts only if written (now - age) at or
-// after the record's timestamp less the skew; TIME is read once, and only when one is found.
+// ARGV: applied-key prefix, lease-key prefix, token, lease TTL ms, marker TTL ms, clock skew ms, the
+// event ids as a JSON array, and for each event with an old-form id its index (1-based), old id and
+// timestamp ms as one flat JSON array. Ids travel as JSON (decoded by Redis' C cjson) rather than as
+// thousands of arguments: the client encodes one string instead of one bulk string per id.
+// Returns, as JSON, per id: the applied marker's value (a string) when applied, 0 lease acquired (or
+// already ours), 2 held by someone else. One native multi-key EXISTS first, for the markers and for
+// the old-form markers: in the usual batch no event is applied yet and no old-form marker is left,
+// and per-key reads are skipped. An old-form marker counts only if written (now - age) at or after
+// the record's timestamp less the skew; TIME is read once, and only when one is found.
 const CLAIM = `
 local ap, lp, token, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local markerTtl, skew, n = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local markerTtl, skew = tonumber(ARGV[5]), tonumber(ARGV[6])
+local ids, flat = cjson.decode(ARGV[7]), cjson.decode(ARGV[8])
+local n = #ids
 local applied = {}
-for i = 1, n do applied[i] = ap .. ARGV[i + 7] end
-local legacy = {}
-for j = n + 8, #ARGV, 3 do legacy[tonumber(ARGV[j])] = j end
+for i = 1, n do applied[i] = ap .. ids[i] end
+local legacy, old = {}, {}
+for j = 1, #flat, 3 do
+  legacy[flat[j]] = j
+  old[#old + 1] = ap .. flat[j + 1]
+end
 local any = redis.call('EXISTS', unpack(applied)) > 0
+local anyOld = #old > 0 and redis.call('EXISTS', unpack(old)) > 0
 local now
 local out = {}
 for i = 1, n do
   local marker = any and redis.call('GET', applied[i])
   local j = legacy[i]
-  if not marker and j then
-    local old = ap .. ARGV[j + 1]
-    local remaining = redis.call('PTTL', old)
+  if not marker and j and anyOld then
+    local oldKey = ap .. flat[j + 1]
+    local remaining = redis.call('PTTL', oldKey)
     if remaining > 0 then
       if not now then
         local t = redis.call('TIME')
         now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
       end
-      if now - (markerTtl - remaining) >= tonumber(ARGV[j + 2]) - skew then marker = redis.call('GET', old) end
+      if now - (markerTtl - remaining) >= tonumber(flat[j + 2]) - skew then marker = redis.call('GET', oldKey) end
     end
   end
-  local lease = lp .. ARGV[i + 7]
+  local lease = lp .. ids[i]
   if marker then out[i] = marker
   elseif redis.call('SET', lease, token, 'NX', 'PX', ttl) then out[i] = 0
   elseif redis.call('GET', lease) == token then out[i] = 0
   else out[i] = 2 end
 end
-return out
+return cjson.encode(out)
 `;
 
-// ARGV: applied-key prefix, lease-key prefix, marker TTL s, then pairs of event id and content digest.
-// Marks applied (the marker keeps the digest), then drops the leases in one native DEL: each was
-// taken by this invocation for its whole remaining time, so it is still ours (and once the marker
-// exists a lease guards nothing: claims see "applied" first).
+// ARGV: applied-key prefix, lease-key prefix, marker TTL s, then event ids and content digests
+// alternating, as one JSON array. Marks applied (the marker keeps the digest), then drops the leases
+// in one native DEL: each was taken by this invocation for its whole remaining time, so it is still
+// ours (and once the marker exists a lease guards nothing: claims see "applied" first).
 const COMPLETE = `
 local ap, lp, ttl = ARGV[1], ARGV[2], ARGV[3]
+local pairs = cjson.decode(ARGV[4])
 local leases = {}
-for i = 4, #ARGV, 2 do
-  redis.call('SET', ap .. ARGV[i], ARGV[i + 1], 'EX', ttl)
-  leases[#leases + 1] = lp .. ARGV[i]
+for i = 1, #pairs, 2 do
+  redis.call('SET', ap .. pairs[i], pairs[i + 1], 'EX', ttl)
+  leases[#leases + 1] = lp .. pairs[i]
 end
 redis.call('DEL', unpack(leases))
 return #leases
 `;
 
-// ARGV: lease-key prefix, token, then event ids. Releases the leases this invocation holds.
+// ARGV: lease-key prefix, token, event ids as a JSON array. Releases the leases this invocation holds.
 const RELEASE = `
 local lp, token = ARGV[1], ARGV[2]
 local n = 0
-for i = 3, #ARGV do
-  local key = lp .. ARGV[i]
+for _, id in ipairs(cjson.decode(ARGV[3])) do
+  local key = lp .. id
   if redis.call('GET', key) == token then n = n + redis.call('DEL', key) end
 end
 return n
 `;
+
+/** CLAIM's answer per event id. */
+const ClaimReply = z.array(z.union([z.string(), z.number()]));
 
 /** Events per script call (well under Lua's 8,000-value `unpack` limit). */
 const CHUNK = 2000;
@@ -237,7 +251,7 @@ export class IdempotencySession {
       const old = this.slots.get(eventIds[i] as string)?.legacy;
       if (old) legacy.push(i + 1, old.id, old.since);
     }
-    const result = (await redis().eval(
+    const reply = (await redis().eval(
       CLAIM,
       0,
       this.appliedBase,
@@ -246,10 +260,10 @@ export class IdempotencySession {
       this.leaseMs,
       APPLIED_MARKER_TTL_SECONDS * 1000,
       LEGACY_MARKER_CLOCK_SKEW_MS,
-      eventIds.length,
-      ...eventIds,
-      ...legacy,
-    )) as (number | string)[];
+      JSON.stringify(eventIds),
+      JSON.stringify(legacy),
+    )) as string;
+    const result = ClaimReply.parse(JSON.parse(reply));
     for (let i = 0; i < eventIds.length; i++) {
       const slot = this.slot(eventIds[i] as string);
       const answer = result[i] ?? 2;
@@ -320,7 +334,7 @@ export class IdempotencySession {
     if (pairs.length === 0) return;
     this.flushes.push(
       redis()
-        .eval(COMPLETE, 0, this.appliedBase, this.leaseBase, APPLIED_MARKER_TTL_SECONDS, ...pairs)
+        .eval(COMPLETE, 0, this.appliedBase, this.leaseBase, APPLIED_MARKER_TTL_SECONDS, JSON.stringify(pairs))
         .then(
           () => undefined,
           (error: Error) => {
@@ -343,7 +357,7 @@ export class IdempotencySession {
     for (let i = 0; i < leftover.length; i += CHUNK) {
       this.flushes.push(
         redis()
-          .eval(RELEASE, 0, this.leaseBase, this.token, ...leftover.slice(i, i + CHUNK))
+          .eval(RELEASE, 0, this.leaseBase, this.token, JSON.stringify(leftover.slice(i, i + CHUNK)))
           .then(
             () => undefined,
             (error: Error) => log.warn('could not release leases; they expire on their own', { group: this.group, error: error.message }),

@@ -174,7 +174,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   writeFileSync(log4jFile, LOG4J2);
   const classpath = `${libs}/*`;
   const jvm = [
-    `-Xms${options.heap ?? '256m'}`,
+    // Starts small and grows on demand: an idle or lightly used dev broker stays near 64 MB of heap.
+    `-Xms${options.heap ?? '64m'}`,
     `-Xmx${options.heap ?? '512m'}`,
     '-XX:+UseSerialGC',
     '-XX:TieredStopAtLevel=1',

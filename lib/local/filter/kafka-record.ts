@@ -16,7 +16,7 @@
  *   and its offset committed without an invocation (invocation-eventfiltering.html).
  */
 import { type JsonNode, parseJson } from './json';
-import { type FlatEvent, flatten, matchesAny } from './match';
+import { type FlatEvent, flatten, matchesAny, wantedPaths } from './match';
 import { compilePattern, FilterPatternError, type SubRule } from './rule';
 
 /** The fields a Kafka filter pattern may name. */
@@ -48,19 +48,20 @@ export function kafkaRecordFilter(patterns: readonly string[]): KafkaRecordFilte
     }
     return rules;
   });
+  const wanted = wantedPaths(compiled.flat());
   return {
     patterns,
     matches: (value) => {
-      const event = kafkaFilterEvent(value);
+      const event = kafkaFilterEvent(value, wanted);
       return compiled.some((rules) => matchesAny(rules, event));
     },
   };
 }
 
-/** The event a Kafka record's filters are matched against: `{ "value": <JSON or string> }`. */
-function kafkaFilterEvent(value: Uint8Array | null | undefined): FlatEvent {
-  if (value === null || value === undefined) return flatten({ kind: 'object', members: [] });
-  return flatten({ kind: 'object', members: [[FILTERABLE, decodedValue(value)]] });
+/** The event a Kafka record's filters are matched against: `{ "value": <JSON or string> }`, its `wanted` paths only. */
+function kafkaFilterEvent(value: Uint8Array | null | undefined, wanted: ReadonlySet<string>): FlatEvent {
+  if (value === null || value === undefined) return flatten({ kind: 'object', members: [] }, wanted);
+  return flatten({ kind: 'object', members: [[FILTERABLE, decodedValue(value)]] }, wanted);
 }
 
 function decodedValue(value: Uint8Array): JsonNode {

@@ -24,13 +24,20 @@ export interface Leaf {
 /** Leaves of an event (an object), grouped by path. */
 export type FlatEvent = ReadonlyMap<string, Leaf[]>;
 
-export function flatten(event: Extract<JsonNode, { kind: 'object' }>): FlatEvent {
+const NOT_IN_ARRAY: Membership = new Map();
+
+/**
+ * The event's leaves by path. With `wanted` (every field path the rules name, and each of its
+ * dotted prefixes), members on other paths are not visited: no rule can see them, and a Kafka
+ * record's value has many more fields than its filters name.
+ */
+export function flatten(event: Extract<JsonNode, { kind: 'object' }>, wanted?: ReadonlySet<string>): FlatEvent {
   const leaves = new Map<string, Leaf[]>();
   let arrays = 0;
   const membership = new Map<number, number>();
   const add = (path: string, node: JsonNode): void => {
     const token = node.kind === 'string' ? `"${node.value}"` : node.kind === 'number' || node.kind === 'literal' ? node.text : '';
-    const leaf: Leaf = { path, token, membership: new Map(membership) };
+    const leaf: Leaf = { path, token, membership: membership.size === 0 ? NOT_IN_ARRAY : new Map(membership) };
     if (node.kind === 'number') leaf.key = comparableKey(node.text);
     const list = leaves.get(path);
     if (list) list.push(leaf);
@@ -38,7 +45,10 @@ export function flatten(event: Extract<JsonNode, { kind: 'object' }>): FlatEvent
   };
   const visit = (path: string, node: JsonNode): void => {
     if (node.kind === 'object') {
-      for (const [name, value] of node.members) visit(path === '' ? name : `${path}.${name}`, value);
+      for (const [name, value] of node.members) {
+        const member = path === '' ? name : `${path}.${name}`;
+        if (wanted === undefined || wanted.has(member)) visit(member, value);
+      }
     } else if (node.kind === 'array') {
       const id = arrays++;
       node.items.forEach((item, index) => {
@@ -59,18 +69,37 @@ export function flatten(event: Extract<JsonNode, { kind: 'object' }>): FlatEvent
   return leaves;
 }
 
+/** The paths {@link flatten} must visit for `rules`: each field they name and its dotted prefixes. */
+export function wantedPaths(rules: readonly SubRule[]): Set<string> {
+  const wanted = new Set<string>();
+  for (const rule of rules) {
+    for (const field of rule.keys()) {
+      const parts = field.split('.');
+      for (let i = 1; i <= parts.length; i++) wanted.add(parts.slice(0, i).join('.'));
+    }
+  }
+  return wanted;
+}
+
 /** Whether any sub-rule matches the event. */
 export function matchesAny(rules: readonly SubRule[], event: FlatEvent): boolean {
   return rules.some((rule) => matchesRule(rule, event));
 }
 
+/** Each rule's fields in sorted order, computed once per rule. */
+const sortedFields = new WeakMap<SubRule, string[]>();
+
 function matchesRule(rule: SubRule, event: FlatEvent): boolean {
   // Fields in sorted order, as the engine walks them: an `exists: false` is decided with the
   // array elements pinned by the fields before it.
-  const fields = [...rule.keys()].sort();
+  let fields = sortedFields.get(rule);
+  if (fields === undefined) {
+    fields = [...rule.keys()].sort();
+    sortedFields.set(rule, fields);
+  }
   const step = (index: number, pinned: Membership): boolean => {
-    if (index === fields.length) return true;
-    const path = fields[index] as string;
+    if (index === (fields as string[]).length) return true;
+    const path = (fields as string[])[index] as string;
     const tests = rule.get(path) ?? [];
     const leaves = event.get(path) ?? [];
     if (tests.some((t) => t.op === 'absent') && !leaves.some((leaf) => merge(pinned, leaf.membership)) && step(index + 1, pinned)) return true;
@@ -80,7 +109,7 @@ function matchesRule(rule: SubRule, event: FlatEvent): boolean {
     }
     return false;
   };
-  return step(0, new Map());
+  return step(0, NOT_IN_ARRAY);
 }
 
 /** The union of two memberships, or undefined when they disagree on an array's element. */
