@@ -34,7 +34,7 @@ export interface BrokerOptions {
   controllerPort?: number;
   /** Storage folder; kept if given, a temp folder removed on stop otherwise. */
   dataDir?: string;
-  /** JVM heap (default 512m max): these machines have 2 cores and share them with the tests. */
+  /** JVM heap (default 64m at start, 384m max): these machines have 2 cores and share them with the tests. */
   heap?: string;
   /** Called with each line the broker logs (for debugging). */
   onLog?: (line: string) => void;
@@ -176,7 +176,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const jvm = [
     // Starts small and grows on demand: an idle or lightly used dev broker stays near 64 MB of heap.
     `-Xms${options.heap ?? '64m'}`,
-    `-Xmx${options.heap ?? '512m'}`,
+    `-Xmx${options.heap ?? '384m'}`,
     '-XX:+UseSerialGC',
     '-XX:TieredStopAtLevel=1',
     `-Dlog4j2.configurationFile=${log4jFile}`,

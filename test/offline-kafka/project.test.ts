@@ -43,8 +43,10 @@ test('a checkout posted over HTTP is processed by all four consumer groups', asy
     120_000,
   );
   expect(Object.keys(steps).sort()).toEqual(['analytics-service', 'email-service', 'inventory-service', 'payment-service']);
-  // One readable line per invocation, for each group.
-  for (const group of ['inventory-service', 'payment-service', 'email-service', 'analytics-service']) {
-    expect(offline.output.some((line) => line.includes(`[${group}] order.placed-`) && line.includes('-> ok'))).toBe(true);
-  }
+  // One readable line per invocation, for each group: printed once the invocation has returned,
+  // which may be after its effect is visible (under load, after the GET above).
+  const groups = ['inventory-service', 'payment-service', 'email-service', 'analytics-service'];
+  const logged = (group: string) => offline.output.some((line) => line.includes(`[${group}] order.placed-`) && line.includes('-> ok'));
+  await waitFor(async () => groups.every(logged), 'one "-> ok" line per group', 30_000).catch(() => {});
+  for (const group of groups) expect(logged(group)).toBe(true);
 });

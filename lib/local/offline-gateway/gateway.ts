@@ -1,12 +1,15 @@
 /**
  * Hooks into serverless-offline's HTTP gateway (a hapi server) without changing its routing:
  * - its own refusals (JWT check, body limit, unknown route) become problem+json (problems.ts);
- * - one log line per request, with the answer and the time it took (the dashboard's polling at DEBUG).
+ * - one log line per request, with the answer and the time it took (the dashboard's polling at DEBUG);
+ * - at most `concurrencyOf(function)` requests of one function run at once (concurrency.ts): the
+ *   others wait, instead of serverless-offline starting one more worker thread per concurrent request.
  *
  * serverless-offline keeps its hapi server private, so the hook is on hapi's `Server.start`, for the
  * one server that listens on the gateway's port (the Lambda invoke API on its own port is left alone).
  */
 import type { PluginLog } from '../plugin-log';
+import { ConcurrencyLimit } from './concurrency';
 import { problemFor } from './problems';
 
 interface HapiResponse {
@@ -43,7 +46,7 @@ interface HapiBuilt {
 
 export interface HapiServer {
   settings: { port?: number | string | null };
-  ext(event: 'onPreResponse', method: (request: HapiRequest, h: HapiToolkit) => unknown): void;
+  ext(event: 'onPreResponse' | 'onPreHandler', method: (request: HapiRequest, h: HapiToolkit) => unknown): void;
   events: { on(event: 'response', listener: (request: HapiRequest) => void): void };
   start(): Promise<void>;
 }
@@ -53,6 +56,8 @@ export interface GatewayOptions {
   log: PluginLog;
   /** `GET /orders/{id}` → the function key, for the log line. */
   functionOf: (method: string, routePath: string) => string | undefined;
+  /** Instances of a function that may run at once; requests beyond wait for one to be free. */
+  concurrencyOf: (functionKey: string) => number;
 }
 
 /** Query parameter the dashboard's polling carries, so its requests are logged at DEBUG. */
@@ -73,6 +78,20 @@ export function hookGatewayOnStart(serverPrototype: HapiServer, options: Gateway
 function hookGateway(server: HapiServer, options: GatewayOptions): void {
   // Requests the gateway answered itself: no function ran for them.
   const refused = new WeakSet<HapiRequest>();
+  // After authentication and body parsing, right before serverless-offline's handler invokes the function.
+  const limits = new Map<string, ConcurrencyLimit>();
+  const releases = new WeakMap<HapiRequest, () => void>();
+  server.ext('onPreHandler', async (request, h) => {
+    const fn = options.functionOf(request.method, request.route.path);
+    if (fn === undefined) return h.continue;
+    let limit = limits.get(fn);
+    if (!limit) {
+      limit = new ConcurrencyLimit(options.concurrencyOf(fn));
+      limits.set(fn, limit);
+    }
+    releases.set(request, await limit.acquire());
+    return h.continue;
+  });
   server.ext('onPreResponse', (request, h) => {
     const response = request.response;
     const refusal: Refused | undefined = response?.isBoom
@@ -103,6 +122,8 @@ function hookGateway(server: HapiServer, options: GatewayOptions): void {
   });
 
   server.events.on('response', (request) => {
+    releases.get(request)?.();
+    releases.delete(request);
     const status = request.response?.isBoom ? request.response.output.statusCode : (request.response?.statusCode ?? 0);
     const took = (request.info.responded || request.info.completed || Date.now()) - request.info.received;
     const fn = refused.has(request) ? undefined : options.functionOf(request.method, request.route.path);

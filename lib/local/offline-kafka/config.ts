@@ -59,6 +59,8 @@ export interface PluginSettings {
   defaultPartitions: number;
   /** How functions are invoked: serverless-offline's Lambda API in process (default) or its HTTP invoke endpoint. */
   invoke: 'lambda' | 'http';
+  /** Invocations of one mapping in flight at once (see poller.ts); unbounded when absent. */
+  concurrency?: number;
 }
 
 const DEFAULT_BATCH_SIZE = 100;
@@ -76,6 +78,7 @@ export function pluginSettings(service: ServerlessService): PluginSettings {
     shutdownTimeoutSeconds: toNumber(raw.shutdownTimeoutSeconds, 10),
     defaultPartitions: toNumber(raw.defaultPartitions, 3),
     invoke: raw.invoke === 'http' ? 'http' : 'lambda',
+    concurrency: raw.concurrency === undefined || raw.concurrency === '' ? undefined : Math.max(1, toNumber(raw.concurrency, 1)),
   };
 }
 

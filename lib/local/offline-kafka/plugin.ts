@@ -134,7 +134,7 @@ export class OfflineKafkaPlugin {
     this.invoker = invoker;
     this.pollers = mappings.map((m) => {
       const cluster = this.cluster(m.brokers.join(','));
-      return new MappingPoller(m, { kafka: cluster.kafka, producer: () => this.producer(cluster), invoker, log: this.out });
+      return new MappingPoller(m, { kafka: cluster.kafka, producer: () => this.producer(cluster), invoker, log: this.out, concurrency: settings.concurrency });
     });
     await Promise.all(this.pollers.map((p) => p.start()));
     this.log(`${this.pollers.length} Kafka trigger(s) running, invoking through ${invoker.description}`);

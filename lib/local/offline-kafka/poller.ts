@@ -45,6 +45,13 @@ export interface PollerDeps {
   invoker: Invoker;
   /** One INFO line per mapping at start and per invocation; what goes wrong at WARN. */
   log: PluginLog;
+  /**
+   * Invocations of this mapping in flight at once (default: no bound but the partitions). Lambda
+   * runs one per partition at most; locally each concurrent one is a worker thread of its own, so
+   * `custom.offlineKafka.concurrency` can bound them: partitions that are ready meanwhile join the
+   * next batch, per-partition order and every other rule unchanged.
+   */
+  concurrency?: number;
 }
 
 /** A partition's fetched records while kafkajs waits for them to be done. */
@@ -86,6 +93,8 @@ export class MappingPoller {
   private commitOffsets?: CommitOffsets;
   private scheduled = false;
   private stopping = false;
+  /** Invocations in flight. */
+  private inFlight = 0;
   private readonly policy: FailurePolicy;
   /** FilterCriteria: records no filter matches are committed without an invocation. */
   private readonly filter: KafkaRecordFilter | undefined;
@@ -301,7 +310,9 @@ export class MappingPoller {
   /** Starts as many invocations as the ready partitions fill; each partition is in one at most. */
   private dispatch(): void {
     const m = this.mapping;
+    const concurrency = this.deps.concurrency ?? Number.POSITIVE_INFINITY;
     for (;;) {
+      if (this.inFlight >= concurrency && !this.stopping) return;
       const ready = [...this.works.values()].filter((work) => work.phase === 'ready');
       if (ready.length === 0) return;
       if (this.stopping) {
@@ -337,7 +348,11 @@ export class MappingPoller {
     const heartbeat = (batch[0] as BatchEntry).work.payload.heartbeat;
     const beat = setInterval(() => heartbeat().catch(() => {}), 2000);
     const started = Date.now();
-    const outcome = await this.deps.invoker.invoke(m, buildEvent(m, eventRecords), m.timeoutMs).finally(() => clearInterval(beat));
+    this.inFlight++;
+    const outcome = await this.deps.invoker.invoke(m, buildEvent(m, eventRecords), m.timeoutMs).finally(() => {
+      clearInterval(beat);
+      this.inFlight--;
+    });
     const took = Date.now() - started;
     const invoked = batch.map(({ work, chunk }) => ({
       key: work.key,
