@@ -215,7 +215,7 @@ async function main(): Promise<void> {
   console.log(
     `@aws-lambda-powertools/kafka (JSON + zod):                      ${powertoolsRate.toLocaleString('en')} records/s (${median(powertoolsMs).toFixed(1)} ms)`,
   );
-  console.log(`ratio ours/powertools: ${ratio}  (targets: >= 1 and >= 100,000 records/s)`);
+  console.log(`ratio ours/powertools: ${ratio}  (targets: >= 2 and >= 100,000 records/s, idempotency on)`);
   console.log('ours with tracing (OTel SDK, a span per sampled record) and EMF metrics (target: on within 10% of off):');
   for (const v of variants) {
     const f = figures(v);
@@ -248,7 +248,7 @@ async function main(): Promise<void> {
     },
     powertoolsRoundsMs: powertoolsMs.map((ms) => Number(ms.toFixed(1))),
     loadAverage: { before: loadBefore, after: loadAfter },
-    meetsTargets: ratio >= 1 && oursRate >= 100_000,
+    meetsTargets: ratio >= 2 && oursRate >= 100_000,
   };
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   await cleanup();
