@@ -12,7 +12,7 @@
  * @example
  * const limit = new ConcurrencyLimit(4);
  * const release = await limit.acquire(); // waits while 4 are running
- * try { await invoke(); } finally { release(); }
+ * try { await fetch('http://127.0.0.1:3000/health'); } finally { release(); }
  */
 export class ConcurrencyLimit {
   private running = 0;
