@@ -352,6 +352,8 @@ export class MappingPoller {
     const outcome = await this.deps.invoker.invoke(m, buildEvent(m, eventRecords), m.timeoutMs).finally(() => {
       clearInterval(beat);
       this.inFlight--;
+      // Partitions kept waiting by the concurrency bound get their turn (whatever this one's outcome).
+      this.schedule();
     });
     const took = Date.now() - started;
     const invoked = batch.map(({ work, chunk }) => ({
