@@ -108,7 +108,7 @@ async function produce(local: LocalSystem, producer: Producer, messages: { key: 
   return `kafkajs, acks=all, ${PER_SEND} per request, all in flight`;
 }
 
-export async function drain(local: LocalSystem, producer: Producer, admin: Admin, batchSize: number, run: number): Promise<Drain> {
+async function drain(local: LocalSystem, producer: Producer, admin: Admin, batchSize: number, run: number): Promise<Drain> {
   await settled(admin);
   const before = await pageViewsTotal(local);
   const messages = Array.from({ length: RECORDS }, (_, i) => pageView(run, i));

@@ -33,8 +33,9 @@
  * (TTL - remaining TTL)` at or after the record's Kafka timestamp, less {@link LEGACY_MARKER_CLOCK_SKEW_MS}
  * for clocks that disagree. A marker of an earlier incarnation of the topic (the data loss of
  * issue 15) was written before the new record was produced, and is ignored. The check costs one
- * PTTL per record without `ce_id` and matters only until the old markers expire (21 days after
- * the deploy); then it finds nothing (one multi-key EXISTS per chunk) and can be removed with `legacyFallbackEventId`.
+ * multi-key EXISTS per chunk (plus a PTTL per record only while old markers exist) and matters
+ * only until the old markers expire (21 days after the deploy); then it can be removed with
+ * `legacyFallbackEventId`.
  *
  * Why not @aws-lambda-powertools/idempotency (evaluated, v2.35.0; it has a Redis persistence layer):
  * - its Redis layer needs `@redis/client` or valkey-glide, a second client next to our ioredis, and
