@@ -18,16 +18,14 @@
  *
  *   npx tsx bench/end-to-end.ts    # starts the local system; merges section "endToEnd"
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import { join } from 'node:path';
 import Redis from 'ioredis';
 import { orderPlaced } from '../events/catalog';
-import { freePort } from '../lib/local/broker';
 import type { LocalSystem } from '../test/faults/system';
+import { type DevSystem, startDev } from '../test/support/dev-system';
 import { type BenchRow, recordResults } from './results';
-import { machineLoad, percentile, ROOT, runAlone, sleep, system } from './support';
+import { machineLoad, percentile, runAlone, sleep, system } from './support';
 
 const RATE = Number(process.env.BENCH_E2E_RATE ?? 100);
 const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 60);
@@ -58,63 +56,6 @@ interface E2eRun {
   answeredRate: number;
 }
 
-/** `npm run dev -- <args>` as a developer runs it, in a process group of its own (Ctrl-C stops it all). */
-interface Dev {
-  child: ChildProcess;
-  url: string;
-  output: string[];
-  stop(): Promise<void>;
-}
-
-async function startDev(local: LocalSystem, args: string[]): Promise<Dev> {
-  const [httpPort, lambdaPort] = [await freePort(), await freePort()];
-  const work = `.local/esbuild-bench-e2e-${process.pid}`;
-  const child = spawn('npm', ['run', 'dev', '--', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort), ...args], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      KAFKA_BROKERS: local.kafkaBrokers,
-      REDIS_URL: local.redisUrl,
-      REDIS_PREFIX,
-      LOG_LEVEL: 'WARN',
-      ESBUILD_WORK_FOLDER: work,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_REGION: 'us-east-1',
-      SLS_TELEMETRY_DISABLED: '1',
-      SLS_NOTIFICATIONS_MODE: 'off',
-    },
-  });
-  const output: string[] = [];
-  const exited = new Promise<void>((done) => child.on('exit', () => done()));
-  await new Promise<void>((ready, fail) => {
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (output.length < 5000) output.push(line);
-        if (line.startsWith('The system is up')) ready();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    void exited.then(() => fail(new Error(`npm run dev exited:\n${output.slice(-30).join('\n')}`)));
-  });
-  return {
-    child,
-    url: `http://127.0.0.1:${httpPort}`,
-    output,
-    async stop() {
-      if (child.pid && child.exitCode === null) {
-        process.kill(-child.pid, 'SIGINT');
-        await Promise.race([exited, sleep(20_000)]);
-        if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
-      }
-      rmSync(join(ROOT, work), { recursive: true, force: true });
-    },
-  };
-}
-
 /** Every process on the machine: pid → parent pid, command line, RSS in bytes. */
 function processes(): Map<number, { ppid: number; cmd: string; rss: number }> {
   const all = new Map<number, { ppid: number; cmd: string; rss: number }>();
@@ -131,9 +72,9 @@ function processes(): Map<number, { ppid: number; cmd: string; rss: number }> {
 }
 
 /** RSS of the dev tree (the npm process and every descendant) plus the broker's JVM, per process. */
-function devTreeRss(dev: Dev, local: LocalSystem): { totalMb: number; parts: { cmd: string; mb: number }[] } {
+function devTreeRss(dev: DevSystem, local: LocalSystem): { totalMb: number; parts: { cmd: string; mb: number }[] } {
   const all = processes();
-  const tree = new Set<number>([dev.child.pid as number]);
+  const tree = new Set<number>([dev.pid]);
   for (let grew = true; grew; ) {
     grew = false;
     for (const [pid, p] of all) {
@@ -200,10 +141,10 @@ function checkout(agent: http.Agent, url: URL, token: string): Promise<{ status:
 }
 
 /** `rate` checkouts a second, evenly spaced, for `seconds`; waits for every answer and every effect. */
-async function measure(local: LocalSystem, dev: Dev, windowSeconds: number, rate: number, seconds: number): Promise<E2eRun> {
+async function measure(local: LocalSystem, dev: DevSystem, windowSeconds: number, rate: number, seconds: number): Promise<E2eRun> {
   const watch = await watchOrders(local);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const url = new URL('/checkout', dev.url);
+  const url = new URL('/checkout', dev.base);
   const acceptedAt = new Map<string, number>();
   const httpTimes: number[] = [];
   let rejected = 0;
@@ -272,7 +213,7 @@ async function runWith(
   windowSeconds: number,
   args: string[],
 ): Promise<{ run: E2eRun; rss: ReturnType<typeof devTreeRss>; rssIdle: number }> {
-  const dev = await startDev(local, args);
+  const dev = await startDev({ KAFKA_BROKERS: local.kafkaBrokers, REDIS_URL: local.redisUrl, REDIS_PREFIX, LOG_LEVEL: 'WARN' }, args);
   try {
     const rssIdle = devTreeRss(dev, local).totalMb;
     // Warm-up at the same rate: every function loaded, every group joined, before anything is timed.
