@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { spawnTied } from '../lib/local/process';
 import { LocalSystem, waitFor } from '../test/faults/system';
@@ -112,7 +112,8 @@ export async function restartOffline(target: LocalSystem, extraArgs: string[]): 
         KAFKA_BROKERS: target.kafkaBrokers,
         REDIS_URL: target.redisUrl,
         LOG_LEVEL: process.env.BENCH_OFFLINE_LOG_LEVEL ?? 'WARN',
-        ESBUILD_WORK_FOLDER: join(extraOffline.dir, 'esbuild'),
+        // serverless-esbuild joins this to the service folder: relative, so the build lands in the temporary folder.
+        ESBUILD_WORK_FOLDER: relative(ROOT, join(extraOffline.dir, 'esbuild')),
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
         AWS_REGION: 'us-east-1',
