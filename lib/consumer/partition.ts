@@ -21,7 +21,7 @@ import { deadLetterMessage, publishDeadLetter } from './dead-letters';
 import { type DecodedRecord, decodeRecord, type KeyCache } from './decode';
 import { asError, InProgressElsewhereError, isRetryable } from './errors';
 import type { IdempotencySession } from './idempotency';
-import { type Invocation, inRecordSpan } from './telemetry';
+import { type Invocation, inRecordSpan, recordBatchedSpan } from './telemetry';
 import type { ConsumerRecord } from './types';
 
 export interface PartitionSettings {
@@ -88,7 +88,7 @@ export async function processPartition(batch: PartitionBatch, records: DecodedRe
     }
     if (i === 0 && record.timestamp > 0) outcome.oldestAgeMs = Math.max(0, Date.now() - record.timestamp);
     if (record.batched) {
-      await inRecordSpan(record, settings.invocation, async () => 'batched');
+      recordBatchedSpan(record, settings.invocation);
       succeeded(outcome, record);
       continue;
     }

@@ -119,27 +119,13 @@ async function recordLiveFigures(group: string, figures: BatchFigures): Promise<
 }
 
 /** Runs `process` (one record's whole handling) inside the record's span; the span says how it ended. */
-export async function inRecordSpan<R extends string>(
-  record: DecodedRecord,
-  { context: invocation, producers, run, recordAttributes, invocationLink }: Invocation,
-  process: () => Promise<R>,
-): Promise<R> {
-  const producer = producers.get(record) ?? producerContext(record);
-  const producerSpan = trace.getSpanContext(producer);
-  const parent = producerSpan ? producer : invocation;
-  const span: Span = tracer().startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER }, parent);
+export async function inRecordSpan<R extends string>(record: DecodedRecord, invocation: Invocation, process: () => Promise<R>): Promise<R> {
+  const { parent, span } = openRecordSpan(record, invocation);
   // A record whose producer's trace was not sampled gets a non-recording span: skip building what it
   // would drop, and carry the producer's context on as it is (same trace id, still not sampled).
-  if (!span.isRecording()) return run(parent, process);
-  if (producerSpan) span.addLink({ context: producerSpan });
-  if (invocationLink) span.addLink(invocationLink);
-  span.setAttributes(recordAttributes);
-  span.setAttribute('messaging.destination.partition.id', String(record.partition));
-  span.setAttribute('messaging.kafka.offset', record.offset);
-  span.setAttribute('messaging.message.id', record.eventId);
-  if (record.key !== null) span.setAttribute('messaging.kafka.message.key', record.key);
+  if (span === undefined) return invocation.run(parent, process);
   try {
-    const outcome = await run(trace.setSpan(parent, span), process);
+    const outcome = await invocation.run(trace.setSpan(parent, span), process);
     span.setAttribute('kafka_lambda.outcome', outcome);
     endSpan(span, outcome === 'failed' || outcome === 'dead-lettered' ? new Error(`record ${outcome}`) : undefined);
     return outcome;
@@ -147,4 +133,35 @@ export async function inRecordSpan<R extends string>(
     endSpan(span, error);
     throw error;
   }
+}
+
+/**
+ * The span of a record a batch handler applied before the partition pass: it has nothing left to
+ * run, so the span is opened and ended at once (outcome `batched`), with no context switch or await.
+ */
+export function recordBatchedSpan(record: DecodedRecord, invocation: Invocation): void {
+  const { span } = openRecordSpan(record, invocation);
+  if (span === undefined) return;
+  span.setAttribute('kafka_lambda.outcome', 'batched');
+  endSpan(span);
+}
+
+/** The record's parent context (its producer's, else the invocation's) and its span, when that records. */
+function openRecordSpan(
+  record: DecodedRecord,
+  { context: invocation, producers, recordAttributes, invocationLink }: Invocation,
+): { parent: Context; span: Span | undefined } {
+  const producer = producers.get(record) ?? producerContext(record);
+  const producerSpan = trace.getSpanContext(producer);
+  const parent = producerSpan ? producer : invocation;
+  const span: Span = tracer().startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER }, parent);
+  if (!span.isRecording()) return { parent, span: undefined };
+  if (producerSpan) span.addLink({ context: producerSpan });
+  if (invocationLink) span.addLink(invocationLink);
+  span.setAttributes(recordAttributes);
+  span.setAttribute('messaging.destination.partition.id', String(record.partition));
+  span.setAttribute('messaging.kafka.offset', record.offset);
+  span.setAttribute('messaging.message.id', record.eventId);
+  if (record.key !== null) span.setAttribute('messaging.kafka.message.key', record.key);
+  return { parent, span };
 }

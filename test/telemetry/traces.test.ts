@@ -8,12 +8,14 @@
 import { randomBytes } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { orderPlaced, videoReady, videoTranscoded, videoUploaded } from '../../events/catalog';
+import { CONSUMER_GROUP, orderPlaced, userEvents, videoReady, videoTranscoded, videoUploaded } from '../../events/catalog';
 import { handler as analytics } from '../../functions/analytics';
 import { handler as checkout } from '../../functions/checkout';
 import { handler as email } from '../../functions/email';
+import { handler as postEvents } from '../../functions/events';
 import { handler as getOrder } from '../../functions/getOrder';
 import { handler as inventory } from '../../functions/inventory';
+import { handler as pageViews } from '../../functions/pageViews';
 import { handler as payment } from '../../functions/payment';
 import { handler as searchIndex } from '../../functions/searchIndex';
 import { handler as thumbnail } from '../../functions/thumbnail';
@@ -173,6 +175,29 @@ test('one POST /checkout with a traceparent is one trace through order.placed an
   });
   expect(order.status).toBe(200);
   expect(order.json?.trace_id).toBe(caller.traceId);
+});
+
+test('page views a batch handler counted still get a span each, a child of its producer, saying "batched"', async () => {
+  const caller = callerTrace();
+  const session = `s-trace-${hex(4)}`;
+  const before = await endOffsets(userEvents.name);
+  const body = [1, 2, 3].map((n) => ({ type: 'page_view', session_id: session, payload: { path: `/traced/${n}` } }));
+  const response = await invokeHttp(postEvents, { path: '/events', body, subject: `trace-${hex(4)}`, headers: { traceparent: caller.traceparent } });
+  expect(response.status).toBe(204);
+  const records = (await readRecords(userEvents.name, before)).filter((r) => r.message.key?.toString() === session);
+  expect(records).toHaveLength(3);
+  expect((await deliver(pageViews, records)).batchItemFailures).toEqual([]);
+
+  const sends = named(spansOf(caller.traceId), `send ${userEvents.name}`);
+  const recordSpans = named(spansOf(caller.traceId), `process ${userEvents.name}`, CONSUMER_GROUP.pageViews).filter(
+    (s) => s.attributes['messaging.kafka.offset'] !== undefined,
+  );
+  expect(recordSpans.map((s) => s.attributes['messaging.kafka.offset']).sort()).toEqual(records.map((r) => Number(r.message.offset)).sort());
+  for (const span of recordSpans) {
+    expect(span.kind).toBe(SpanKind.CONSUMER);
+    expect(sends.map((s) => s.spanContext().spanId)).toContain(parentOf(span));
+    expect(span.attributes).toMatchObject({ 'messaging.consumer.group.name': CONSUMER_GROUP.pageViews, 'kafka_lambda.outcome': 'batched' });
+  }
 });
 
 test('a request without a traceparent starts a new trace that its records carry', async () => {
