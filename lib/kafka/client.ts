@@ -7,9 +7,10 @@
  * (what serverless.yml sets on every cloud stage, and the default inside Lambda) means TLS with
  * SASL OAUTHBEARER tokens signed for IAM; `none` (local only) means plaintext.
  */
-import { Kafka, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import type { Kafka, KafkaConfig, SASLOptions } from 'kafkajs';
 import { config, resetConfig } from '../config';
 import { log } from '../log';
+import { kafkajs } from './kafkajs';
 import { type KafkaLogSink, kafkajsLogging } from './log';
 
 let client: Kafka | undefined;
@@ -19,7 +20,7 @@ const CLIENT_TIMEOUTS = { connectionTimeout: 3000, requestTimeout: 5000, authent
 
 /** The container's shared kafkajs client. */
 export function kafka(): Kafka {
-  client ??= new Kafka(kafkaConfig());
+  client ??= new (kafkajs().Kafka)(kafkaConfig());
   return client;
 }
 

@@ -11,8 +11,8 @@
  * stops) is DEBUG too.
  */
 import type { KafkaConfig, LogEntry, logCreator } from 'kafkajs';
-import { logLevel } from 'kafkajs';
 import { errorCodes } from 'kafkajs/src/protocol/error';
+import { kafkajs } from './kafkajs';
 
 export type KafkaLogLevel = 'debug' | 'warn' | 'error';
 
@@ -56,6 +56,7 @@ function isRestartedCrash(message: string): boolean {
 
 /** The level a kafkajs line is logged at here. */
 export function levelOf(entry: Pick<LogEntry, 'level'> & { log: { message: string; retryCount?: unknown } }): KafkaLogLevel {
+  const { logLevel } = kafkajs();
   if (entry.level !== logLevel.ERROR && entry.level !== logLevel.WARN) return 'debug';
   const { message } = entry.log;
   // Inside kafkajs's retrier (retryCount set), except the crash that ends a consumer's run.
@@ -69,6 +70,7 @@ export function levelOf(entry: Pick<LogEntry, 'level'> & { log: { message: strin
  * {@link levelOf} decides; kafkajs's INFO lines are asked for only when DEBUG is shown.
  */
 export function kafkajsLogging(sink: KafkaLogSink): Pick<KafkaConfig, 'logLevel' | 'logCreator'> {
+  const { logLevel } = kafkajs();
   return { logLevel: sink.debugEnabled ? logLevel.INFO : logLevel.WARN, logCreator: creator(sink) };
 }
 

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SpanKind, trace } from '@opentelemetry/api';
-import { type Message, Partitioners, type ProducerConfig, type RecordMetadata } from 'kafkajs';
+import type { Message, ProducerConfig, RecordMetadata } from 'kafkajs';
 import type { EventOf, TopicDefinition } from '../../events/catalog';
 import { config } from '../config';
 import { errorMessage } from '../errors';
@@ -24,6 +24,7 @@ import { kafka } from './client';
 import { containerConnection } from './connection';
 import { KafkaUnavailableError } from './errors';
 import { eventHeaders } from './headers';
+import { kafkajs } from './kafkajs';
 import { isConnectionFailure } from './retriable';
 
 export { KafkaUnavailableError };
@@ -55,7 +56,7 @@ export const PRODUCER_CONFIG: ProducerConfig = {
   // Idempotence needs one request in flight to keep order across retries.
   maxInFlightRequests: 1,
   // murmur2, the Java client's partitioner: the same key lands in the same partition whoever writes it.
-  createPartitioner: Partitioners.DefaultPartitioner,
+  createPartitioner: () => kafkajs().Partitioners.DefaultPartitioner(),
   retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
 };
 
@@ -157,7 +158,7 @@ const partitioners = new Map<number, (key: string) => number>();
 function partitionerFor(partitions: number): (key: string) => number {
   let partitionOf = partitioners.get(partitions);
   if (!partitionOf) {
-    const partitioner = Partitioners.DefaultPartitioner();
+    const partitioner = kafkajs().Partitioners.DefaultPartitioner();
     const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
       partitionId,
       leader: 0,

@@ -13,15 +13,15 @@
  *   if (!isRetriable(error)) throw error;   // GROUP_LOAD_IN_PROGRESS is; TOPIC_AUTHORIZATION_FAILED is not
  * }
  */
-import { KafkaJSConnectionError, KafkaJSError, KafkaJSNumberOfRetriesExceeded, KafkaJSRequestTimeoutError } from 'kafkajs';
 import { TimeoutError } from '../timeout';
+import { kafkajs } from './kafkajs';
 
 /** Socket errors of Node itself (`error.code`), should one reach us unwrapped by kafkajs. */
 const SOCKET_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 
 /** Whether the same client may succeed on a later attempt, as kafkajs marks it. Errors kafkajs did not raise are not. */
 export function isRetriable(error: unknown): boolean {
-  return error instanceof KafkaJSError && error.retriable;
+  return error instanceof kafkajs().KafkaJSError && error.retriable;
 }
 
 /**
@@ -30,6 +30,7 @@ export function isRetriable(error: unknown): boolean {
  * until it gave up (`KafkaJSNumberOfRetriesExceeded`). Looks through `cause`.
  */
 export function isConnectionFailure(error: unknown): boolean {
+  const { KafkaJSConnectionError, KafkaJSRequestTimeoutError, KafkaJSNumberOfRetriesExceeded } = kafkajs();
   for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
     if (
       current instanceof KafkaJSConnectionError ||
