@@ -42,16 +42,11 @@ class OfflineMemory {
       }
       v8.setFlagsFromString(`--max-semi-space-size=${mb}`);
     };
-    this.hooks = {
-      'before:offline:start:init': async () => {
-        limitWorkerHeaps();
-        await stopEsbuild();
-      },
-      'before:offline:start': async () => {
-        limitWorkerHeaps();
-        await stopEsbuild();
-      },
+    const beforeOffline = async () => {
+      limitWorkerHeaps();
+      await stopEsbuild();
     };
+    this.hooks = { 'before:offline:start:init': beforeOffline, 'before:offline:start': beforeOffline };
   }
 }
 
