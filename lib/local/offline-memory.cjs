@@ -30,9 +30,6 @@ class OfflineMemory {
         ],
       }),
     );
-    const stopEsbuild = async () => {
-      await esbuild.stop();
-    };
     const limitWorkerHeaps = () => {
       const configured = serverless.service.custom?.offlineMemory?.workerSemiSpaceMb;
       if (configured === undefined || configured === null || configured === '') return;
@@ -44,7 +41,7 @@ class OfflineMemory {
     };
     const beforeOffline = async () => {
       limitWorkerHeaps();
-      await stopEsbuild();
+      await esbuild.stop();
     };
     this.hooks = { 'before:offline:start:init': beforeOffline, 'before:offline:start': beforeOffline };
   }
