@@ -19,6 +19,7 @@ import { KAFKA_VERSION, type RunningBroker, startBroker, waitUntilReady } from '
 import { connectDevRedis, DEV_BROKERS, DEV_KAFKA_DATA_DIR, DEV_REDIS_PREFIX, devKafkaDataDir, pairWithBroker } from '../lib/local/dev-data';
 import { examplesText, LOCAL_API } from '../lib/local/examples';
 import { debugLogging } from '../lib/local/plugin-log';
+import { buildTracePreload } from '../lib/local/trace-preload';
 
 async function kafkaBrokers(): Promise<{ brokers: string; broker?: RunningBroker }> {
   if (process.env.KAFKA_BROKERS) {
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
 
   // Run the CLI with node directly (not through npx, which does not pass signals on).
   const offlineArgs = process.argv.slice(2);
+  const preload = buildTracePreload(process.env.LOCAL_TRACE_FILE);
   const offline = spawn(
     process.execPath,
     [join(__dirname, '../node_modules/serverless/bin/serverless.js'), 'offline', 'start', '--stage', 'local', ...offlineArgs],
@@ -68,8 +70,8 @@ async function main(): Promise<void> {
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
         AWS_REGION: 'us-east-1',
-        // Every function keeps its spans in the local store, for `npm run trace` (lib/local/span-store.ts).
-        DEV_NODE_OPTIONS: `--require ${join(__dirname, '../lib/local/trace-preload.cjs')}`,
+        // Every function keeps its spans in the local store, for `npm run trace` (lib/local/trace-preload.ts).
+        DEV_NODE_OPTIONS: `--require ${preload.file}`,
       },
     },
   );
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   const code = await new Promise<number>((resolve) => offline.on('exit', (c) => resolve(c ?? 0)));
+  preload.remove();
   if (broker) {
     console.log('Stopping Kafka...');
     await broker.stop();

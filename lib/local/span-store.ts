@@ -3,7 +3,7 @@
  * is appended as one JSON line to `.local/traces/spans.jsonl` (the dev system's store), which
  * `npm run trace` reads. `LOCAL_TRACE_FILE` names another file (tests use their own, never this one).
  *
- * Loaded into every serverless-offline worker by lib/local/trace-preload.cjs; never on AWS.
+ * Preloaded into every serverless-offline worker (lib/local/trace-preload.ts); never on AWS.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -12,6 +12,7 @@ import { signLocalToken } from '../../lib/http/local-jwt';
 import { topicSpecs } from '../../lib/kafka/topics';
 import { type RunningBroker, startBroker } from '../../lib/local/broker';
 import { LOCAL_API, OPERATOR_TOKEN_COMMAND, ROUTE_EXAMPLES, TOKEN_COMMAND } from '../../lib/local/examples';
+import { readSpans } from '../../lib/local/span-store';
 import { type DevSystem, ROOT, startDev } from '../support/dev-system';
 
 const run = promisify(execFile);
@@ -121,6 +122,16 @@ describe('README examples against npm run dev', () => {
     );
     expect(Object.keys(order.parse(json(answer)).steps).sort()).toEqual(['analytics-service', 'email-service', 'inventory-service', 'payment-service']);
     expect(order.parse(json(answer)).steps['inventory-service']?.status).toBe('reserved');
+  });
+
+  it("keeps the checkout's spans for npm run trace: the gateway function and the four consumers", async () => {
+    const traceId = z.object({ trace_id: z.string() }).parse(json(await curl(example('GET /orders/{id}'), { '<order_id>': orderId }))).trace_id;
+    const functions = await eventually(
+      async () => [...new Set(readSpans(dev.traceFile).flatMap((span) => (span.traceId === traceId && span.functionName ? [span.functionName] : [])))].sort(),
+      (names) => names.length >= 5,
+      "functions in the checkout's trace",
+    );
+    expect(functions.map((name) => name.replace(/^kafka-lambda-system-local-/, ''))).toEqual(['analytics', 'checkout', 'email', 'inventory', 'payment']);
   });
 
   it('POST /events answers 204 and GET /stats counts the page view', async () => {

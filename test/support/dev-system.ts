@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../lib/local/broker';
 
@@ -21,6 +22,8 @@ export interface DevSystem {
   pid: number;
   /** Everything the tree printed so far (stdout and stderr), line by line. */
   output: string[];
+  /** The span store its functions write (LOCAL_TRACE_FILE): one of its own, never the developer's `.local/traces`. */
+  traceFile: string;
   stop(): Promise<void>;
 }
 
@@ -40,6 +43,7 @@ export async function startDev(env: Record<string, string>, args: string[] = [])
     SLS_TELEMETRY_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
     ESBUILD_WORK_FOLDER: work,
+    LOCAL_TRACE_FILE: join(tmpdir(), `dev-spans-${process.pid}-${httpPort}.jsonl`),
     ...env,
   };
   // Tokens of the developer's local key, as `npm run token` signs them.
@@ -70,6 +74,7 @@ export async function startDev(env: Record<string, string>, args: string[] = [])
     base: `http://127.0.0.1:${httpPort}`,
     pid: child.pid as number,
     output,
+    traceFile: childEnv.LOCAL_TRACE_FILE as string,
     async stop() {
       if (child.pid && child.exitCode === null) {
         // Ctrl-C, as a developer stops it: dev.ts stops serverless offline and its triggers.
@@ -81,6 +86,7 @@ export async function startDev(env: Record<string, string>, args: string[] = [])
         }
       }
       rmSync(join(ROOT, work), { recursive: true, force: true });
+      if (!env.LOCAL_TRACE_FILE) rmSync(childEnv.LOCAL_TRACE_FILE as string, { force: true });
     },
   };
 }
