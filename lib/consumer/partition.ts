@@ -121,7 +121,9 @@ async function processRecord(record: DecodedRecord, settings: PartitionSettings,
   if (record.redriveGroup !== undefined && record.redriveGroup !== group) return 'skipped';
   if (record.problem) return deadLetter(record, record.problem, 1, settings, outcome);
   const value = record.value;
-  const consumerRecord = consumerRecordOf(record, group);
+  // The batch handler's view when it had one; else a view not kept on the record (kept, 10,000 of
+  // them would outlive the young generation for nothing).
+  const consumerRecord = record.view ?? new RecordView(record, group);
 
   for (let attempt = 1; ; attempt++) {
     let claimed = false;

@@ -41,8 +41,6 @@ export interface Invocation {
   recordAttributes: Attributes;
   /** The link every record span has to the invocation span (none when tracing is off). */
   invocationLink: Link | undefined;
-  /** The trace context each record's producer left on it (root when none), read once per record. */
-  producers: Map<DecodedRecord, Context>;
   /** Ends the span, writes the metrics line and the console's live figures, takes the trace id off the log lines. */
   finish(figures: BatchFigures, error?: unknown): Promise<void>;
 }
@@ -56,16 +54,15 @@ function producerContext(record: DecodedRecord): Context {
 /** Opens the invocation span of `group` over `records`, and puts its trace id on the invocation's log lines. */
 export function startInvocation(topic: string, group: string, records: readonly DecodedRecord[][]): Invocation {
   const links: Link[] = [];
-  const producers = new Map<DecodedRecord, Context>();
   const producerTraces = new Set<string>();
   let count = 0;
   for (const partition of records) {
     for (const record of partition) {
       count++;
-      const context = producerContext(record);
-      producers.set(record, context);
+      // Only the first records' contexts are read here; each record's own span reads its own when it
+      // runs (kept for the whole batch, 10,000 contexts would outlive the young generation).
       if (links.length >= MAX_LINKS) continue;
-      const producer = trace.getSpanContext(context);
+      const producer = trace.getSpanContext(producerContext(record));
       if (!producer) continue;
       links.push({ context: producer });
       if (producerTraces.size < MAX_LOGGED_TRACES) producerTraces.add(producer.traceId);
@@ -95,7 +92,6 @@ export function startInvocation(topic: string, group: string, records: readonly 
     run: contextRunner(),
     recordAttributes: kafkaAttributes('process', topic, { 'messaging.consumer.group.name': group }),
     invocationLink: span.isRecording() ? { context: span.spanContext() } : undefined,
-    producers,
     async finish(figures, error) {
       endSpan(span, error);
       log.removeKeys(Object.keys(keys));
@@ -119,11 +115,16 @@ async function recordLiveFigures(group: string, figures: BatchFigures): Promise<
 }
 
 /** Runs `process` (one record's whole handling) inside the record's span; the span says how it ended. */
-export async function inRecordSpan<R extends string>(record: DecodedRecord, invocation: Invocation, process: () => Promise<R>): Promise<R> {
+export function inRecordSpan<R extends string>(record: DecodedRecord, invocation: Invocation, process: () => Promise<R>): Promise<R> {
   const { parent, span } = openRecordSpan(record, invocation);
   // A record whose producer's trace was not sampled gets a non-recording span: skip building what it
   // would drop, and carry the producer's context on as it is (same trace id, still not sampled).
+  // Not an async function: the usual (unsampled or untraced) record costs no extra promise.
   if (span === undefined) return invocation.run(parent, process);
+  return inSpan(span, parent, invocation, process);
+}
+
+async function inSpan<R extends string>(span: Span, parent: Context, invocation: Invocation, process: () => Promise<R>): Promise<R> {
   try {
     const outcome = await invocation.run(trace.setSpan(parent, span), process);
     span.setAttribute('kafka_lambda.outcome', outcome);
@@ -149,9 +150,9 @@ export function recordBatchedSpan(record: DecodedRecord, invocation: Invocation)
 /** The record's parent context (its producer's, else the invocation's) and its span, when that records. */
 function openRecordSpan(
   record: DecodedRecord,
-  { context: invocation, producers, recordAttributes, invocationLink }: Invocation,
+  { context: invocation, recordAttributes, invocationLink }: Invocation,
 ): { parent: Context; span: Span | undefined } {
-  const producer = producers.get(record) ?? producerContext(record);
+  const producer = producerContext(record);
   const producerSpan = trace.getSpanContext(producer);
   const parent = producerSpan ? producer : invocation;
   const span: Span = tracer().startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER }, parent);
