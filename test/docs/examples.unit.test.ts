@@ -97,6 +97,9 @@ declare const record: { eventId: string };`,
   'lib/kafka/publisher.ts#1': "import { type OrderPlaced, orderPlaced } from '../../events/catalog';\ndeclare const order: OrderPlaced;",
   'lib/kafka/topics.ts#1': "import { kafka } from './client';",
   'lib/local/dev-data.ts#1': "import type { Redis } from 'ioredis';\ndeclare const redis: Redis;\ndeclare const clusterId: string;",
+  'lib/local/trace-preload.ts#1': `import { spawn } from 'node:child_process';
+declare const node: string;
+declare const serverless: string;`,
   'lib/local/waterfall.ts#1': "import type { StoredSpan } from './span-store';\ndeclare const spans: StoredSpan[];\ndeclare const id: string;",
   'lib/stores/analytics.ts#1': `import { type UserEvent, userEvents } from '../../events/catalog';
 import { kafkaBatchConsumer } from '../consumer';
