@@ -18,9 +18,11 @@ import {
   activeTraceId,
   contextFromHeaders,
   contextRunner,
+  deferredContext,
   endSpan,
   kafkaAttributes,
   runWithContext,
+  spansRecorded,
   TRACE_HEADER,
   tracer,
 } from '../telemetry/trace';
@@ -41,6 +43,8 @@ export interface Invocation {
   recordAttributes: Attributes;
   /** The link every record span has to the invocation span (none when tracing is off). */
   invocationLink: Link | undefined;
+  /** Whether spans record at all (an SDK is registered); without one a record's context is read only when used. */
+  spansRecorded: boolean;
   /** Ends the span, writes the metrics line and the console's live figures, takes the trace id off the log lines. */
   finish(figures: BatchFigures, error?: unknown): Promise<void>;
 }
@@ -92,6 +96,7 @@ export function startInvocation(topic: string, group: string, records: readonly 
     run: contextRunner(),
     recordAttributes: kafkaAttributes('process', topic, { 'messaging.consumer.group.name': group }),
     invocationLink: span.isRecording() ? { context: span.spanContext() } : undefined,
+    spansRecorded: spansRecorded(),
     async finish(figures, error) {
       endSpan(span, error);
       log.removeKeys(Object.keys(keys));
@@ -147,11 +152,20 @@ export function recordBatchedSpan(record: DecodedRecord, invocation: Invocation)
   endSpan(span);
 }
 
+/** The context a record's span is a child of: its producer's, else the invocation's. */
+function parentOf(record: DecodedRecord, invocation: Context): Context {
+  const producer = producerContext(record);
+  return trace.getSpanContext(producer) ? producer : invocation;
+}
+
 /** The record's parent context (its producer's, else the invocation's) and its span, when that records. */
 function openRecordSpan(
   record: DecodedRecord,
-  { context: invocation, recordAttributes, invocationLink }: Invocation,
+  { context: invocation, recordAttributes, invocationLink, spansRecorded }: Invocation,
 ): { parent: Context; span: Span | undefined } {
+  // No SDK: no span can record, and the producer's context is only carried on, so it is parsed
+  // when the handler publishes or logs (most records: never).
+  if (!spansRecorded) return { parent: deferredContext(() => parentOf(record, invocation)), span: undefined };
   const producer = producerContext(record);
   const producerSpan = trace.getSpanContext(producer);
   const parent = producerSpan ? producer : invocation;

@@ -11,6 +11,7 @@ import { leaseKey } from '../../lib/consumer/idempotency';
 import { type BatchItem, type ConsumerRecord, kafkaBatchConsumer, kafkaConsumer, NonRetryableError, RetryableError } from '../../lib/consumer/index';
 import { applyAllOnce, wasApplied } from '../../lib/stores/once';
 import { closeRedis, redis } from '../../lib/stores/redis';
+import { activeTraceId } from '../../lib/telemetry/trace';
 import awsMsk from '../fixtures/kafka/aws-msk-event.json';
 import awsSelfManaged from '../fixtures/kafka/aws-self-managed-event.json';
 import powertoolsDefault from '../fixtures/kafka/powertools-default-event.json';
@@ -425,6 +426,29 @@ describe('composition', () => {
     const response = await handler(mskEvent([record('order.placed', 0, 1, { value: order({ total: 42 }) })]), context());
     expect(response).toStrictEqual({ batchItemFailures: [] });
     expect(totals).toEqual([42]);
+  });
+});
+
+describe('trace context without an SDK', () => {
+  it("each record's handler runs in its producer's trace (what it publishes and logs carries it on); a record without one, or with a malformed one, in none", async () => {
+    const traced = (traceparent: string): Record<string, number[]>[] => [{ ce_id: bytes(randomUUID()) }, { traceparent: bytes(traceparent) }];
+    const traceIds = ['4bf92f3577b34da6a3ce929d0e0e4736', '0af7651916cd43dd8448eb211c80319c'];
+    const seen: (string | undefined)[] = [];
+    const handler = kafkaConsumer({ group: group(), topic: orderPlaced }, async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      seen.push(activeTraceId());
+    });
+    const response = await handler(
+      mskEvent([
+        record('order.placed', 0, 1, { headers: traced(`00-${traceIds[0]}-00f067aa0ba902b7-01`) }),
+        record('order.placed', 0, 2, { headers: traced(`00-${traceIds[1]}-b7ad6b7169203331-00`) }),
+        record('order.placed', 0, 3),
+        record('order.placed', 0, 4, { headers: traced(`00-${'0'.repeat(32)}-b7ad6b7169203331-01`) }),
+      ]),
+      context(),
+    );
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect(seen).toEqual([traceIds[0], traceIds[1], undefined, undefined]);
   });
 });
 

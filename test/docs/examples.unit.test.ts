@@ -33,6 +33,9 @@ declare const naming: AwsNaming;`,
 import { headersAsStrings } from './headers';
 declare const message: KafkaMessage;`,
   'lib/stores/live-figures.ts#1': 'declare const latenciesMs: number[];',
+  'lib/telemetry/trace.ts#2': `declare const record: { headers: Record<string, string> };
+declare function handler(value: unknown): Promise<void>;
+declare const value: unknown;`,
   'lib/telemetry/sdk.ts#1': "import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';",
   'lib/telemetry/metrics.ts#1': `import { type OrderPlaced, orderPlaced } from '../../events/catalog';
 import { publish } from '../kafka/publisher';

@@ -1,6 +1,8 @@
-/** W3C Trace Context in and out (lib/telemetry/trace.ts), without an SDK: the trace is carried on unchanged. */
-import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { activeTraceId, contextFromHeaders, parseTraceparent, runWithContext, traceHeaders } from '../../lib/telemetry/trace';
+/** W3C Trace Context in and out (lib/telemetry/trace.ts), without an SDK (but the last test): the trace is carried on unchanged. */
+import { createContextKey, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { startTracing } from '../../lib/telemetry/sdk';
+import { activeTraceId, contextFromHeaders, deferredContext, parseTraceparent, runWithContext, spansRecorded, traceHeaders } from '../../lib/telemetry/trace';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN_ID = '00f067aa0ba902b7';
@@ -35,4 +37,24 @@ it('makes the context active across awaits even without a registered context man
   });
   expect(seen).toBe(TRACE_ID);
   expect(activeTraceId()).toBeUndefined();
+});
+
+it('a deferred context is made once, when first read, and behaves as the context it makes', () => {
+  const make = jest.fn(() => contextFromHeaders({ traceparent: `00-${TRACE_ID}-${SPAN_ID}-01` }));
+  const ctx = deferredContext(make);
+  expect(make).not.toHaveBeenCalled();
+  expect(runWithContext(ctx, activeTraceId)).toBe(TRACE_ID);
+  expect(traceHeaders(ctx)).toEqual({ traceparent: `00-${TRACE_ID}-${SPAN_ID}-01` });
+  const key = createContextKey('test');
+  expect(ctx.setValue(key, 1).getValue(key)).toBe(1);
+  expect(trace.getSpanContext(ctx.deleteValue(key))?.traceId).toBe(TRACE_ID);
+  expect(make).toHaveBeenCalledTimes(1);
+});
+
+it('spans record only while an SDK is registered', async () => {
+  expect(spansRecorded()).toBe(false);
+  const tracing = startTracing(new InMemorySpanExporter());
+  expect(spansRecorded()).toBe(true);
+  await tracing.shutdown();
+  expect(spansRecorded()).toBe(false);
 });
