@@ -57,7 +57,9 @@ export function tracer(): Tracer {
 
 /**
  * Whether spans can record: a tracer provider (an SDK) is registered. Without one every span is a
- * no-op, so per-record work that only feeds spans can be skipped (lib/consumer/telemetry.ts).
+ * no-op, so per-record work that only feeds spans can be skipped (lib/consumer/telemetry.ts). A
+ * provider registered through another copy of the API is not our ProxyTracerProvider and counts as
+ * recording: the safe side.
  */
 export function spansRecorded(): boolean {
   const provider = trace.getTracerProvider();
@@ -66,8 +68,9 @@ export function spansRecorded(): boolean {
 
 /**
  * A context made only when something reads it (`make` runs at most once). A record's producer
- * context is carried on to whatever its handler publishes or logs, but most handlers read it
- * never or once, and parsing 10,000 `traceparent`s up front cost a tenth of a batch's time (issue 14).
+ * context is carried on to whatever its handler publishes or logs, but most handlers read it never
+ * or once; parsing each record's `traceparent` into a context and a no-op span up front cost ~0.9 µs
+ * per record, ~4% of a 10,000-record batch without an SDK (issue 14).
  *
  * @example
  * const parent = deferredContext(() => contextFromHeaders(record.headers));
