@@ -9,7 +9,7 @@
  * const result = await inRecordSpan(record, invocation, () => processRecord(record, settings));
  * invocation.finish(figures);
  */
-import { type Attributes, type Context, type Link, ROOT_CONTEXT, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { type Attributes, type Context, type Link, ROOT_CONTEXT, type Span, type SpanContext, SpanKind, trace } from '@opentelemetry/api';
 import { log } from '../log';
 import { liveFigures } from '../stores/live-figures';
 import { type BatchFigures, publishBatchMetrics } from '../telemetry/metrics';
@@ -152,10 +152,11 @@ export function recordBatchedSpan(record: DecodedRecord, invocation: Invocation)
   endSpan(span);
 }
 
-/** The context a record's span is a child of: its producer's, else the invocation's. */
-function parentOf(record: DecodedRecord, invocation: Context): Context {
+/** The context a record's span is a child of (its producer's, else the invocation's), and the producer's span, if any. */
+function parentOf(record: DecodedRecord, invocation: Context): { parent: Context; producerSpan: SpanContext | undefined } {
   const producer = producerContext(record);
-  return trace.getSpanContext(producer) ? producer : invocation;
+  const producerSpan = trace.getSpanContext(producer);
+  return { parent: producerSpan ? producer : invocation, producerSpan };
 }
 
 /** The record's parent context (its producer's, else the invocation's) and its span, when that records. */
@@ -165,10 +166,8 @@ function openRecordSpan(
 ): { parent: Context; span: Span | undefined } {
   // No SDK: no span can record, and the producer's context is only carried on, so it is parsed
   // when the handler publishes or logs (most records: never).
-  if (!spansRecorded) return { parent: deferredContext(() => parentOf(record, invocation)), span: undefined };
-  const producer = producerContext(record);
-  const producerSpan = trace.getSpanContext(producer);
-  const parent = producerSpan ? producer : invocation;
+  if (!spansRecorded) return { parent: deferredContext(() => parentOf(record, invocation).parent), span: undefined };
+  const { parent, producerSpan } = parentOf(record, invocation);
   const span: Span = tracer().startSpan(`process ${record.topic}`, { kind: SpanKind.CONSUMER }, parent);
   if (!span.isRecording()) return { parent, span: undefined };
   if (producerSpan) span.addLink({ context: producerSpan });

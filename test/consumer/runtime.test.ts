@@ -430,7 +430,7 @@ describe('composition', () => {
 });
 
 describe('trace context without an SDK', () => {
-  it("each record's handler runs in its producer's trace (what it publishes and logs carries it on); a record without one, or with a malformed one, in none", async () => {
+  it("each record's handler runs in its producer's trace (what it publishes and logs carries it on); a record without one, or with an invalid one (all-zero trace id), in none", async () => {
     const traced = (traceparent: string): Record<string, number[]>[] => [{ ce_id: bytes(randomUUID()) }, { traceparent: bytes(traceparent) }];
     const traceIds = ['4bf92f3577b34da6a3ce929d0e0e4736', '0af7651916cd43dd8448eb211c80319c'];
     const seen: (string | undefined)[] = [];
